@@ -1,0 +1,68 @@
+"""`oauth-playground` argument parsing and dispatch.
+
+No sub-command opens the desktop window; `serve`, `flow` and `lab` run headless. Each command
+module is imported only when chosen, so `serve` never pays for Qt's import.
+Exit codes: 0 success, 1 the work failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from playground import __version__
+
+COMMANDS = {
+    "serve": "run the embedded authorization server alone",
+    "flow": "run the Authorization Code + PKCE flow in the terminal, printing every message",
+    "lab": "run the guided break-it scenarios headless",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="oauth-playground",
+        description="Step through OAuth 2.0 Authorization Code + PKCE with every HTTP message shown.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _configure_gui(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"playground.commands.{name}")
+        module.configure(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def _configure_gui(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--screenshot", metavar="FILE", help="save a PNG of the window after the first paint, then exit"
+    )
+    parser.add_argument(
+        "--auto", action="store_true", help="run the whole default flow first (with --screenshot)"
+    )
+    parser.add_argument(
+        "--compat", choices=["strict", "seed"], default="strict",
+        help="'seed' accepts the seed's SHA-256 / padded-base64 PKCE spelling, with a warning",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.auto and not args.screenshot:
+        parser.error("--auto needs --screenshot FILE")
+    if args.command is None:
+        from playground import app
+
+        return app.run(args)
+    module = importlib.import_module(f"playground.commands.{args.command}")
+    try:
+        return int(module.run(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

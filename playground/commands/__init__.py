@@ -1,0 +1,1 @@
+"""Headless entry points. Each module exposes `configure(parser)` and `run(args) -> int`."""

@@ -1,0 +1,1 @@
+"""The embedded authorization server (Starlette app + the thread that runs it). No Qt."""

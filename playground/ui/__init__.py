@@ -1,0 +1,1 @@
+"""Qt widgets, models and the bridge from core/server events to Qt signals."""
