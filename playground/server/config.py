@@ -1,0 +1,39 @@
+"""The embedded server's settings, and the errors it raises to its embedder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from playground.core.clock import AdjustableClock
+from playground.server.clients import Client
+
+
+class ServerStartError(RuntimeError):
+    """The server could not start (busy port, bad address…); the message is one line."""
+
+
+@dataclass(slots=True)
+class ServerConfig:
+    """How the embedded authorization server runs.
+
+    `compat_seed` accepts the seed's `SHA-256` / padded standard-base64 PKCE spelling with a
+    warning (it can also be flipped at run time through `EmbeddedServer.compat_seed`);
+    `allow_plain` enables RFC 7636 `plain`. Lifetimes are seconds on the injected clock.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    issuer: str | None = None
+    clients: Sequence[Client] | None = None
+    compat_seed: bool = False
+    allow_plain: bool = False
+    code_ttl: float = 60.0
+    access_token_ttl: int = 3600
+    id_token_ttl: int = 3600
+    refresh_token_ttl: int = 14 * 24 * 3600
+    interaction_ttl: float = 600.0
+    max_body: int = 64 * 1024
+    trace_limit: int = 500
+    clock: AdjustableClock | None = None
+    allowed_hosts: tuple[str, ...] = ()

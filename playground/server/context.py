@@ -1,0 +1,48 @@
+"""Everything a request handler needs, in one object built once per server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from playground.core.clock import AdjustableClock
+from playground.server.clients import ClientRegistry
+from playground.server.config import ServerConfig
+from playground.server.keys import KeySet
+from playground.server.sessions import InteractionStore, LoginSessions
+from playground.server.store import TokenStore
+from playground.server.tokens import TokenIssuer
+from playground.server.trace import TraceStore
+
+
+@dataclass(slots=True)
+class ServerContext:
+    config: ServerConfig
+    issuer: str
+    clock: AdjustableClock
+    clients: ClientRegistry
+    keys: KeySet
+    store: TokenStore
+    tokens: TokenIssuer
+    traces: TraceStore
+    interactions: InteractionStore
+    sessions: LoginSessions
+    compat_seed: bool = False
+    allowed_hosts: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def create(cls, config: ServerConfig, issuer: str, clients: ClientRegistry,
+               traces: TraceStore | None = None) -> ServerContext:
+        clock = config.clock or AdjustableClock()
+        keys = KeySet()
+        hosts = {urlsplit(issuer).netloc.lower(), *(h.lower() for h in config.allowed_hosts)}
+        return cls(
+            config=config, issuer=issuer, clock=clock, clients=clients, keys=keys,
+            store=TokenStore(clock, config.code_ttl, config.refresh_token_ttl),
+            tokens=TokenIssuer(issuer, keys, clock, access_ttl=config.access_token_ttl,
+                               id_ttl=config.id_token_ttl),
+            traces=traces or TraceStore(clock, config.trace_limit),
+            interactions=InteractionStore(clock, config.interaction_ttl),
+            sessions=LoginSessions(clock),
+            compat_seed=config.compat_seed, allowed_hosts=frozenset(hosts),
+        )

@@ -1,0 +1,66 @@
+"""Metadata and keys: OpenID Connect Discovery 1.0 §3, RFC 8414 §2, RFC 7517 §5.
+
+Both well-known documents describe the same server; `authorization_response_iss_parameter_supported`
+is RFC 9207 §3. The JSON is built once per server (it only changes with `allow_plain`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from playground.server.clients import AUTH_METHODS
+from playground.server.context import ServerContext
+from playground.server.http import json_response
+from playground.server.keys import ALGORITHM
+from playground.server.trace import TraceBuilder
+from playground.server.users import SCOPE_CLAIMS, SCOPE_DESCRIPTIONS
+
+PATHS = {
+    "authorization_endpoint": "/oauth2/authorize",
+    "token_endpoint": "/oauth2/token",
+    "userinfo_endpoint": "/oauth2/userinfo",
+    "jwks_uri": "/oauth2/jwks",
+    "revocation_endpoint": "/oauth2/revoke",
+    "introspection_endpoint": "/oauth2/introspect",
+}
+
+
+def metadata(ctx: ServerContext) -> dict[str, Any]:
+    issuer = ctx.issuer
+    claims = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp"]
+    claims += [c for names in SCOPE_CLAIMS.values() for c in names]
+    return {
+        "issuer": issuer,
+        **{name: issuer + path for name, path in PATHS.items()},
+        "scopes_supported": list(SCOPE_DESCRIPTIONS),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [ALGORITHM],
+        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "code_challenge_methods_supported": ["S256", "plain"] if ctx.config.allow_plain
+        else ["S256"],
+        "claims_supported": claims,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "authorization_response_iss_parameter_supported": True,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "claims_parameter_supported": False,
+    }
+
+
+async def openid_configuration(request: Request, ctx: ServerContext,
+                               trace: TraceBuilder) -> Response:
+    trace.outcome = "metadata served"
+    return json_response(metadata(ctx), no_store=False)
+
+
+async def jwks(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Response:
+    trace.outcome = "JWK Set served"
+    return json_response(ctx.keys.jwks(), no_store=False)

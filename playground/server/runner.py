@@ -1,0 +1,210 @@
+"""`EmbeddedServer`: the authorization server on a loopback port, in a thread of its own.
+
+The listening socket is bound here (with IPPROTO_TCP, so uvicorn recognises it as TCP and
+disables Nagle's algorithm on connections; otherwise every request pays ~40 ms), then handed to
+uvicorn, which runs with its own event loop in a daemon thread. `start()` returns once uvicorn
+reports `started`; `stop()` sets `should_exit` and joins. uvicorn calls `sys.exit` on failure, so
+the thread catches `BaseException` and `start()` re-raises it as `ServerStartError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import socket
+import threading
+from collections.abc import Callable
+from types import TracebackType
+
+import uvicorn
+import uvicorn.lifespan.off  # imported now, not lazily in start(), so start() stays ~1 ms
+import uvicorn.protocols.http.h11_impl
+
+from playground.core.clock import AdjustableClock
+from playground.core.trace import DecisionTrace
+from playground.server.app import build_app
+from playground.server.clients import ClientRegistry, default_clients
+from playground.server.config import ServerConfig, ServerStartError
+from playground.server.context import ServerContext
+from playground.server.trace import TraceStore
+
+START_TIMEOUT = 10.0
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn.Server that signals a threading.Event once listening (or failing)."""
+
+    def __init__(self, config: uvicorn.Config, ready: threading.Event) -> None:
+        super().__init__(config)
+        self.ready = ready
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        await super().startup(sockets=sockets)
+        self.ready.set()
+
+    async def main_loop(self) -> None:
+        """uvicorn's loop ticks every 0.1 s; this one also wakes at once when asked to exit."""
+        assert self._wake is not None
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+
+    def request_exit(self) -> None:
+        self.should_exit = True
+        if self._loop is not None and self._wake is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._wake.set)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(1024)
+    except OverflowError:
+        sock.close()
+        raise ServerStartError(f"port {port} is out of range (0-65535)") from None
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ServerStartError(f"port {port} on {host} is already in use") from None
+        raise ServerStartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.setblocking(False)
+    return sock
+
+
+def _issuer(config: ServerConfig, sock: socket.socket) -> str:
+    if config.issuer:
+        return config.issuer.rstrip("/")
+    port = sock.getsockname()[1]
+    host = config.host
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+class EmbeddedServer:
+    """The embedded authorization server; use as a context manager or call start()/stop()."""
+
+    def __init__(self, config: ServerConfig | None = None) -> None:
+        self.config = config or ServerConfig()
+        self.clock: AdjustableClock = self.config.clock or AdjustableClock()
+        self.config.clock = self.clock
+        initial = default_clients() if self.config.clients is None else self.config.clients
+        self.clients = ClientRegistry(initial)
+        self._traces = TraceStore(self.clock, self.config.trace_limit)
+        self._port = 0
+        self._ctx: ServerContext | None = None
+        self._sock: socket.socket | None = None
+        self._server: _Uvicorn | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._compat_seed = self.config.compat_seed
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> EmbeddedServer:
+        if self._thread is not None:
+            raise ServerStartError("the server is already running")
+        self._sock = _bind(self.config.host, self.config.port)
+        self._port = int(self._sock.getsockname()[1])
+        self._ctx = ServerContext.create(self.config, _issuer(self.config, self._sock),
+                                         self.clients, self._traces)
+        self._ctx.compat_seed = self._compat_seed
+        ready = threading.Event()
+        uv_config = uvicorn.Config(
+            build_app(self._ctx), lifespan="off", log_config=None, log_level="warning",
+            access_log=False, loop="asyncio", http="h11", ws="none", server_header=False,
+            timeout_graceful_shutdown=1,
+        )
+        self._server = _Uvicorn(uv_config, ready)
+        self._error = None
+        self._thread = threading.Thread(target=self._run, args=(ready,), name="oauth-server",
+                                        daemon=True)
+        self._thread.start()
+        ready.wait(START_TIMEOUT)
+        if self._error is not None or not self._server.started:
+            self._cleanup()
+            raise ServerStartError(f"the server did not start: {self._error!r}")
+        return self
+
+    def _run(self, ready: threading.Event) -> None:
+        assert self._server is not None and self._sock is not None
+        try:
+            asyncio.run(self._server.serve(sockets=[self._sock]))
+        except BaseException as exc:  # uvicorn calls sys.exit(1) on startup failure
+            self._error = exc
+        finally:
+            ready.set()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.request_exit()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = None
+        self._thread = None
+        self._server = None
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    # -- the API of docs/architecture.md -------------------------------------------------------
+    @property
+    def context(self) -> ServerContext:
+        if self._ctx is None:
+            raise RuntimeError("the server has not been started")
+        return self._ctx
+
+    @property
+    def issuer(self) -> str:
+        return self.context.issuer
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def compat_seed(self) -> bool:
+        return self._compat_seed
+
+    @compat_seed.setter
+    def compat_seed(self, value: bool) -> None:
+        self._compat_seed = bool(value)
+        if self._ctx is not None:
+            self._ctx.compat_seed = self._compat_seed
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def subscribe(self, callback: Callable[[DecisionTrace], None]) -> Callable[[], None]:
+        """Call `callback(trace)` on the server thread for every request; returns unsubscribe."""
+        return self._traces.subscribe(callback)
+
+    def trace(self, trace_id: str) -> DecisionTrace | None:
+        return self._traces.get(trace_id)
+
+    def traces(self) -> list[DecisionTrace]:
+        return self._traces.recent()

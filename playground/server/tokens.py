@@ -1,0 +1,100 @@
+"""Access tokens (RFC 9068), id_tokens (OIDC Core §2, §3.1.3.6) and the token response.
+
+RFC 9068 §2.1: the header's `typ` is `at+jwt`; §2.2: `iss exp aud sub client_id iat jti`, plus
+`scope` and `auth_time`. OIDC Core §2: an id_token carries `iss sub aud exp iat auth_time nonce azp`
+and §3.1.3.6 `at_hash`, the left half of SHA-256 of the access token, base64url-encoded.
+RFC 6749 §5.1: the successful token response. Tokens are signed RS256, never `alg: none`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from typing import Any
+
+import jwt
+
+from playground.core.clock import Clock
+from playground.core.errors import InsufficientScope, InvalidToken
+from playground.server.keys import ALGORITHM, KeySet
+from playground.server.store import Grant
+from playground.server.users import USERS_BY_SUB
+
+
+def at_hash(access_token: str) -> str:
+    """OIDC Core §3.1.3.6: base64url of the left-most half of SHA-256 of the ASCII token."""
+    digest = hashlib.sha256(access_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
+
+
+class TokenIssuer:
+    """Mints and verifies the server's JWTs."""
+
+    def __init__(self, issuer: str, keys: KeySet, clock: Clock, *, access_ttl: int,
+                 id_ttl: int, audience: str | None = None) -> None:
+        self.issuer = issuer
+        self.keys = keys
+        self.clock = clock
+        self.access_ttl = access_ttl
+        self.id_ttl = id_ttl
+        self.audience = audience or issuer
+
+    def access_token(self, grant: Grant) -> tuple[str, str]:
+        """An RFC 9068 JWT access token; returns (token, jti)."""
+        now = int(self.clock.now())
+        jti = secrets.token_urlsafe(16)
+        claims = {
+            "iss": self.issuer, "sub": grant.sub, "aud": self.audience,
+            "client_id": grant.client_id, "iat": now, "exp": now + self.access_ttl, "jti": jti,
+            "scope": " ".join(grant.scopes), "auth_time": grant.auth_time,
+        }
+        return self._sign(claims, "at+jwt"), jti
+
+    def id_token(self, grant: Grant, access_token: str | None, *, nonce: bool = True) -> str:
+        """An OIDC id_token for `grant`; `nonce` is left out on refresh (OIDC Core §12.2)."""
+        now = int(self.clock.now())
+        user = USERS_BY_SUB.get(grant.sub)
+        claims: dict[str, Any] = user.claims_for(grant.scopes) if user else {"sub": grant.sub}
+        claims.update({
+            "iss": self.issuer, "sub": grant.sub, "aud": grant.client_id, "azp": grant.client_id,
+            "iat": now, "exp": now + self.id_ttl, "auth_time": grant.auth_time,
+        })
+        if nonce and grant.nonce is not None:
+            claims["nonce"] = grant.nonce
+        if access_token:
+            claims["at_hash"] = at_hash(access_token)
+        return self._sign(claims, "JWT")
+
+    def _sign(self, claims: dict[str, Any], typ: str) -> str:
+        key = self.keys.current
+        return jwt.encode(claims, key.private_key, algorithm=ALGORITHM,
+                          headers={"kid": key.kid, "typ": typ})
+
+    def verify_access_token(self, token: str) -> dict[str, Any]:
+        """Signature, `typ`, issuer and expiry on the injected clock (RFC 9068 §4)."""
+        try:
+            header = jwt.get_unverified_header(token)
+            key = self.keys.by_kid(str(header.get("kid", "")))
+            if key is None or header.get("typ") != "at+jwt":
+                raise InvalidToken("the token is not an access token issued by this server",
+                                   rfc="RFC 9068 §4")
+            claims: dict[str, Any] = jwt.decode(
+                token, key.public_key, algorithms=[ALGORITHM],
+                options={"verify_exp": False, "verify_aud": False, "verify_iat": False},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(f"the access token is malformed or its signature is invalid "
+                               f"({exc})", rfc="RFC 6750 §3.1") from None
+        if claims.get("iss") != self.issuer:
+            raise InvalidToken("the access token was issued by another issuer", rfc="RFC 9068 §4")
+        if self.clock.now() >= float(claims.get("exp", 0)):
+            raise InvalidToken("the access token expired", rfc="RFC 6750 §3.1")
+        return claims
+
+
+def require_openid(claims: dict[str, Any]) -> None:
+    """OIDC Core §5.3: userinfo needs an access token granted the `openid` scope."""
+    if "openid" not in str(claims.get("scope", "")).split():
+        raise InsufficientScope("the access token was not granted the 'openid' scope",
+                                rfc="OIDC Core §5.3")

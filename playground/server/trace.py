@@ -1,0 +1,140 @@
+"""Building, storing and publishing the decision trace of each request.
+
+Every request the server handles yields one `DecisionTrace` (playground.core.trace): what came in,
+each check made in order with pass/fail, detail and the RFC section, and the outcome. The trace is
+stored before the response leaves the server, so `server.trace(id)` finds it as soon as the
+client sees the `X-Playground-Trace` header. Subscribers are called on the server thread; an
+exception in a subscriber is logged and never breaks the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+
+from playground.core.clock import Clock
+from playground.core.errors import OAuthError
+from playground.core.trace import Check, DecisionTrace, Finding
+
+log = logging.getLogger(__name__)
+
+Subscriber = Callable[[DecisionTrace], None]
+
+
+class TraceBuilder:
+    """Collects the checks of one request, in order."""
+
+    __slots__ = ("at", "checks", "client_id", "endpoint", "error", "findings", "id", "method",
+                 "outcome", "path")
+
+    def __init__(self, trace_id: str, at: float, method: str, path: str, endpoint: str) -> None:
+        self.id = trace_id
+        self.at = at
+        self.method = method
+        self.path = path
+        self.endpoint = endpoint
+        self.client_id: str | None = None
+        self.checks: list[Check] = []
+        self.findings: list[Finding] = []
+        self.outcome = ""
+        self.error: str | None = None
+
+    def check(self, name: str, passed: bool, detail: str = "", rfc: str = "") -> bool:
+        """Record one rule and return whether it passed."""
+        self.checks.append(Check(name, passed, detail, rfc))
+        return passed
+
+    def require(self, name: str, passed: bool, error: OAuthError | None = None,
+                detail: str = "") -> None:
+        """Record a rule; when it failed, raise `error` (its description is the detail)."""
+        if passed:
+            self.checks.append(Check(name, True, detail, error.rfc if error else ""))
+            return
+        assert error is not None
+        self.checks.append(Check(name, False, error.description, error.rfc))
+        raise error
+
+    @contextlib.contextmanager
+    def guard(self, name: str) -> Iterator[None]:
+        """Name the rule when the block raises an OAuthError without recording a failed check."""
+        try:
+            yield
+        except OAuthError as exc:
+            if not self.checks or self.checks[-1].passed:
+                self.checks.append(Check(name, False, exc.description, exc.rfc))
+            raise
+
+    def ensure_failed_check(self, error: OAuthError) -> None:
+        """Every error names the check that decided it (a fallback for unguarded raises)."""
+        if not any(not c.passed for c in self.checks):
+            self.checks.append(Check(error.error, False, error.description, error.rfc))
+
+    def finding(self, rule: str, message: str, rfc: str, fix: str,
+                severity: str = "warning") -> None:
+        self.findings.append(Finding(rule, message, rfc, fix, severity))  # type: ignore[arg-type]
+
+    def fail(self, error: OAuthError | str, outcome: str = "") -> None:
+        """Mark the request as answered with an error code."""
+        self.error = error if isinstance(error, str) else error.error
+        self.outcome = outcome or (error if isinstance(error, str) else error.description)
+
+    def build(self, status: int) -> DecisionTrace:
+        return DecisionTrace(
+            id=self.id, at=self.at, method=self.method, path=self.path, endpoint=self.endpoint,
+            status=status, outcome=self.outcome, client_id=self.client_id, error=self.error,
+            checks=tuple(self.checks), findings=tuple(self.findings),
+        )
+
+
+class TraceStore:
+    """The last `limit` traces by id, plus the subscribers that hear about each new one."""
+
+    def __init__(self, clock: Clock, limit: int = 500) -> None:
+        self._clock = clock
+        self._limit = limit
+        self._traces: OrderedDict[str, DecisionTrace] = OrderedDict()
+        self._subscribers: list[Subscriber] = []
+        self._lock = threading.Lock()
+        self._prefix = secrets.token_hex(3)
+        self._counter = itertools.count(1)
+
+    def begin(self, method: str, path: str, endpoint: str) -> TraceBuilder:
+        trace_id = f"{self._prefix}-{next(self._counter):06d}"
+        return TraceBuilder(trace_id, self._clock.now(), method, path, endpoint)
+
+    def publish(self, trace: DecisionTrace) -> None:
+        """Store `trace`, then tell every subscriber (on the calling, i.e. server, thread)."""
+        with self._lock:
+            self._traces[trace.id] = trace
+            while len(self._traces) > self._limit:
+                self._traces.popitem(last=False)
+            subscribers = tuple(self._subscribers)
+        for callback in subscribers:
+            try:
+                callback(trace)
+            except Exception:
+                log.exception("decision-trace subscriber %r failed", callback)
+
+    def get(self, trace_id: str) -> DecisionTrace | None:
+        return self._traces.get(trace_id)
+
+    def recent(self) -> list[DecisionTrace]:
+        with self._lock:
+            return list(self._traces.values())
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Add `callback`; returns a function that removes it again."""
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe

@@ -1,0 +1,64 @@
+"""The UserInfo endpoint: OIDC Core §5.3, with RFC 6750 bearer token handling.
+
+§5.3.1: GET or POST with the access token as a Bearer token (RFC 6750 §2.1); §5.3.2: a JSON
+object with `sub` and the claims the granted scopes release. RFC 6750 §3: a missing token answers
+401 with `WWW-Authenticate: Bearer` and no error code; an invalid one adds
+`error="invalid_token"`; a token without `openid` gets 403 `insufficient_scope`.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from playground.core.errors import InvalidToken, OAuthError
+from playground.server.context import ServerContext
+from playground.server.http import error_response, json_response
+from playground.server.tokens import require_openid
+from playground.server.trace import TraceBuilder
+from playground.server.users import USERS_BY_SUB
+
+REALM = 'Bearer realm="oauth-playground"'
+
+
+class MissingToken(OAuthError):
+    """RFC 6750 §3.1: no authentication information, so no error code in the challenge."""
+
+    error = "invalid_request"
+    status_code = 401
+
+
+async def userinfo(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Response:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    trace.require("Bearer access token in the Authorization header",
+                  scheme.lower() == "bearer" and bool(token.strip()),
+                  MissingToken("send the access token as 'Authorization: Bearer <token>'",
+                               rfc="RFC 6750 §2.1"))
+    claims = ctx.tokens.verify_access_token(token.strip())
+    trace.check("access token signature, issuer and expiry", True, "", "RFC 9068 §4")
+    trace.client_id = str(claims.get("client_id", "")) or None
+    trace.require("access token is not revoked", not ctx.store.is_revoked(str(claims.get("jti"))),
+                  InvalidToken("the access token was revoked", rfc="RFC 7009 §2"))
+    require_openid(claims)
+    trace.check("access token has the openid scope", True, "", "OIDC Core §5.3")
+    user = USERS_BY_SUB.get(str(claims.get("sub")))
+    trace.require("the token's subject exists", user is not None,
+                  InvalidToken("the token's subject is unknown", rfc="OIDC Core §5.3.3"))
+    assert user is not None
+    trace.outcome = f"claims of {user.sub} released"
+    return json_response(user.claims_for(str(claims.get("scope", "")).split()))
+
+
+def userinfo_error(error: OAuthError) -> Response:
+    """RFC 6750 §3: the WWW-Authenticate challenge for each error class."""
+    if isinstance(error, MissingToken):
+        return Response(b"", 401, {"WWW-Authenticate": REALM, "Cache-Control": "no-store"})
+    challenge = f'{REALM}, error="{error.error}", error_description="{_quoted(error.description)}"'
+    if error.error == "insufficient_scope":
+        challenge += ', scope="openid"'
+    return error_response(error, {"WWW-Authenticate": challenge})
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "").replace('"', "'")

@@ -1,0 +1,95 @@
+"""`oauth-playground serve` as a subprocess: banner, request log, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _serve(*args: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    return subprocess.Popen(
+        [sys.executable, "-m", "playground.commands.serve", *args], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "playground.commands.serve", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30, check=False)
+
+
+def test_busy_port_exits_2_with_one_line() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        result = _run("--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (None, "cannot read clients file"),
+    ("[{", "not valid JSON"),
+    (json.dumps([{"id": "x"}]), "client [0]: field"),
+])
+def test_bad_clients_file_exits_2(tmp_path: Path, content: str | None, expected: str) -> None:
+    path = tmp_path / "clients.json"
+    if content is not None:
+        path.write_text(content)
+    result = _run("--port", "0", "--clients", str(path))
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serves_logs_and_exits_0_on_signal(sig: signal.Signals) -> None:
+    proc = _serve("--port", "0", "--compat", "seed")
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        match = re.match(r"issuer\s+(http://127\.0\.0\.1:\d+)", first)
+        assert match, first
+        issuer = match.group(1)
+        banner = [proc.stdout.readline() for _ in range(12)]
+        assert any("c02d5bf5-993e-4c6a-a248-6c307cc7681b" in line for line in banner)
+        assert any("compat seed" in line for line in banner)
+        httpx.get(f"{issuer}/oauth2/authorize", params={"client_id": "nope"})
+        line = proc.stdout.readline()
+        while line.startswith(("  ", "Press", "clients")):
+            line = proc.stdout.readline()
+        assert "GET /oauth2/authorize 400 [authorize]" in line
+        assert "client_id is registered" in proc.stdout.readline()
+        proc.send_signal(sig)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=10)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("--port", "70000"), "out of range"),
+    (("--host", "203.0.113.7", "--port", "0"), "cannot listen on 203.0.113.7:0"),
+])
+def test_unusable_address_exits_2(args: tuple[str, ...], expected: str) -> None:
+    result = _run(*args)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
