@@ -1,0 +1,231 @@
+"""`oauth-playground flow`: run Authorization Code + PKCE in the terminal, printing everything.
+
+Every step, every HTTP message (request line, headers, body; status, headers, body) and the
+decoded tokens with every verification result. Without --issuer the embedded server runs
+in-process and consent is given as the demo user (--deny refuses it). --browser opens the
+system browser and catches the redirect on 127.0.0.1 (RFC 8252 §7.3); --manual prints the
+authorization URL on a line of its own and reads the full redirect URL from standard input.
+Exit 0: tokens obtained and verified; 1: the flow failed (the step and the reason are named);
+2: usage error. Imports are deferred so `oauth-playground --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from playground.core.recorder import TraceLookup
+    from playground.core.session import Event, FlowSession
+    from playground.core.stepinfo import ClientConfig
+    from playground.core.token import AuthMethod
+    from playground.core.useragent import UserAgent
+
+SEED_CLIENT_ID = "c02d5bf5-993e-4c6a-a248-6c307cc7681b"
+SEED_REDIRECT_URI = "http://client.server.com/callback"
+SEED_SCOPE = "openid email profile offline_access"
+LOOPBACK_REDIRECT_URI = "http://127.0.0.1/callback"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--issuer", metavar="URL", help="any OpenID provider (default: embedded)")
+    parser.add_argument("--client-id", metavar="ID", default=SEED_CLIENT_ID)
+    parser.add_argument("--client-secret", metavar="S", help="for a confidential client")
+    parser.add_argument(
+        "--auth-method",
+        choices=["none", "client_secret_basic", "client_secret_post"],
+        help="token endpoint client authentication (default: none, or basic with a secret)",
+    )
+    parser.add_argument("--redirect-uri", metavar="URI", help=f"default: {SEED_REDIRECT_URI}")
+    parser.add_argument("--scope", metavar="S", default=SEED_SCOPE)
+    parser.add_argument(
+        "--token-body",
+        choices=["form", "json"],
+        default="form",
+        help="token request body: form (RFC 6749 §4.1.3) or the seed's JSON",
+    )
+    parser.add_argument("--user", metavar="SUB", help="demo user to sign in as (embedded server)")
+    parser.add_argument("--deny", action="store_true", help="deny consent (in-app mode)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--browser", action="store_true", help="system browser + loopback redirect")
+    mode.add_argument("--manual", action="store_true", help="print the URL, read the redirect")
+    parser.add_argument("--json", metavar="FILE", help="write the whole transcript as JSON")
+    parser.add_argument("--timeout", type=float, default=10.0, help="HTTP timeout in seconds")
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = _usage_problem(args)
+    if problem:
+        print(f"oauth-playground flow: error: {problem}", file=sys.stderr)
+        return 2
+    if args.issuer:
+        return asyncio.run(_run_flow(args, args.issuer, None))
+    return _run_embedded(args)
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    if args.deny and (args.browser or args.manual):
+        return "--deny needs the in-app mode: in --browser or --manual, deny in the browser"
+    if args.auth_method in ("client_secret_basic", "client_secret_post") and not args.client_secret:
+        return f"--auth-method {args.auth_method} needs --client-secret"
+    if args.timeout <= 0:
+        return "--timeout must be positive"
+    if args.browser and args.redirect_uri and not _is_loopback(args.redirect_uri):
+        return "--browser catches the redirect on 127.0.0.1: --redirect-uri must be loopback"
+    return None
+
+
+def _is_loopback(uri: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1")
+
+
+def _run_embedded(args: argparse.Namespace) -> int:
+    from playground.server import EmbeddedServer, ServerConfig, ServerStartError
+
+    compat = getattr(args, "compat", "strict") == "seed"
+    try:
+        with EmbeddedServer(ServerConfig(compat_seed=compat)) as server:
+            print(f"embedded authorization server: {server.issuer}")
+            return asyncio.run(_run_flow(args, server.issuer, server.trace))
+    except ServerStartError as exc:
+        print(f"oauth-playground flow: cannot start the embedded server: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _run_flow(args: argparse.Namespace, issuer: str, trace_lookup: TraceLookup | None) -> int:
+    from playground.core import transcript
+    from playground.core.flowerrors import FlowError
+    from playground.core.session import FlowSession
+
+    try:
+        agent, catcher = await _user_agent(args)
+    except FlowError as exc:
+        print(f"oauth-playground flow: {exc}", file=sys.stderr)
+        return 1
+    config = _client_config(args, issuer, catcher.redirect_uri if catcher else None)
+    session = FlowSession(config, user_agent=agent, trace_lookup=trace_lookup, timeout=args.timeout)
+    session.subscribe(Printer(session, sys.stdout).on_event)
+    try:
+        ok = await session.run_all()
+    finally:
+        await session.aclose()
+        if catcher is not None:
+            await catcher.aclose()
+    if args.json:
+        _write_json(transcript, session, args.json)
+    return _verdict(session, ok)
+
+
+async def _user_agent(args: argparse.Namespace) -> tuple[UserAgent, Any]:
+    from playground.core import useragent
+    from playground.core.loopback import BrowserAgent, LoopbackCatcher
+
+    if args.manual:
+        return useragent.ManualAgent(_read_redirect), None
+    if args.browser:
+        port, path = _loopback_address(args.redirect_uri or LOOPBACK_REDIRECT_URI)
+        catcher = LoopbackCatcher(port=port, path=path)
+        await catcher.start()
+        print(
+            f"listening for the redirect on {catcher.redirect_uri} (RFC 8252 §7.3); the client "
+            "must register a loopback redirect (embedded server: --client-id playground-native)"
+        )
+        return BrowserAgent(catcher, open_url=_open_browser), catcher
+    decider = useragent.deny(args.user) if args.deny else useragent.approve(args.user)
+    return useragent.InAppAgent(decider), None
+
+
+def _loopback_address(redirect_uri: str) -> tuple[int, str]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(redirect_uri)
+    return parts.port or 0, parts.path or "/callback"
+
+
+def _client_config(args: argparse.Namespace, issuer: str, caught: str | None) -> ClientConfig:
+    from playground.core.stepinfo import ClientConfig
+
+    method: AuthMethod = args.auth_method or (
+        "client_secret_basic" if args.client_secret else "none"
+    )
+    return ClientConfig(
+        issuer=issuer,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        auth_method=method,
+        redirect_uri=caught or args.redirect_uri or SEED_REDIRECT_URI,
+        scope=args.scope,
+        token_body=args.token_body,
+    )
+
+
+def _open_browser(url: str) -> bool:
+    import webbrowser
+
+    print(f"\nOpening the system browser at:\n{url}", flush=True)
+    return webbrowser.open(url)
+
+
+async def _read_redirect(url: str) -> str:
+    """--manual: the URL alone on its line, then one line of standard input."""
+    print("\nOpen this URL in a browser, sign in, then paste the full redirect URL here:")
+    print(url, flush=True)
+    line: str = await asyncio.to_thread(sys.stdin.readline)
+    return line.strip()
+
+
+def _write_json(transcript: Any, session: FlowSession, path: str) -> None:
+    try:
+        transcript.write(session, path)
+    except OSError as exc:
+        print(f"oauth-playground flow: cannot write {path}: {exc.strerror}", file=sys.stderr)
+
+
+def _verdict(session: FlowSession, ok: bool) -> int:
+    failed = session.failed_step
+    if ok and failed is None:
+        print("\nflow complete: tokens obtained and verified")
+        return 0
+    where = f"step '{failed.key}' ({failed.title})" if failed else "an unknown step"
+    reason = str(failed.error) if failed and failed.error else "it did not finish"
+    rule = f" [{failed.error.rfc}]" if failed and failed.error and failed.error.rfc else ""
+    print(f"\nflow failed at {where}: {reason}{rule}", file=sys.stderr)
+    return 1
+
+
+class Printer:
+    """Prints the session's events as they happen."""
+
+    def __init__(self, session: FlowSession, out: TextIO) -> None:
+        self.session, self.out = session, out
+
+    def on_event(self, event: Event) -> None:
+        from playground.core import render
+        from playground.core.session import ExchangeRecorded, StepFinished, StepStarted
+
+        if isinstance(event, StepStarted):
+            step = self.session.step(event.key)
+            self._print(f"\n=== {step.title} ({step.rfc})")
+        elif isinstance(event, ExchangeRecorded):
+            self._print(render.exchange_text(event.exchange))
+        elif isinstance(event, StepFinished):
+            self._print(self._finished(event.key))
+
+    def _finished(self, key: str) -> str:
+        from playground.core.render import outcome_text
+
+        step = self.session.step(key)
+        lines = outcome_text(step.key, step.outcome)
+        if step.error is not None:
+            lines.append(
+                f"  FAILED: {step.error}" + (f" [{step.error.rfc}]" if step.error.rfc else "")
+            )
+        return "\n".join(lines)
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)

@@ -1,0 +1,184 @@
+"""Plain-text rendering of a flow for terminals and logs: steps, HTTP messages, token checks.
+
+HTTP messages print as on the wire (RFC 9112 §3 request line, §4 status line, then the header
+fields in order with duplicates, a blank line, the body). Bodies that are not UTF-8 text print
+as a byte count; long bodies are cut with the number of bytes left out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+from playground.core.checks import CheckResult
+from playground.core.exchange import Exchange
+from playground.core.jwt import Inspection, Verification
+
+BODY_LIMIT = 4000
+MARKS = {"pass": "PASS", "fail": "FAIL", "skip": "skip"}
+
+
+def exchange_text(exchange: Exchange, *, body_limit: int = BODY_LIMIT) -> str:
+    """The request and the response of one exchange, as they went over the wire."""
+    lines = [f"--> #{exchange.seq} [{exchange.step}] {_request_line(exchange)}"]
+    lines += _headers(exchange.request_headers)
+    lines += _body(exchange.request_body, body_limit)
+    if exchange.status is None:
+        lines.append(f"<-- no response: {exchange.error}")
+    else:
+        status = f"{exchange.status} {_reason(exchange.status)}".rstrip()
+        lines.append(f"<-- HTTP/1.1 {status} ({exchange.duration_ms:.1f} ms)")
+        lines += _headers(exchange.response_headers)
+        lines += _body(exchange.response_body, body_limit)
+    if exchange.trace is not None:
+        lines += _trace(exchange)
+    return "\n".join(lines)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _request_line(exchange: Exchange) -> str:
+    parts = urlsplit(exchange.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return f"{exchange.method} {target} HTTP/1.1"
+
+
+def _headers(headers: Iterable[tuple[str, str]]) -> list[str]:
+    return [f"    {name}: {value}" for name, value in headers]
+
+
+def _body(body: bytes, limit: int) -> list[str]:
+    if not body:
+        return []
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return ["", f"    <{len(body)} bytes of binary data>"]
+    if len(text) > limit:
+        text = text[:limit] + f"\n… ({len(text) - limit} more characters)"
+    return ["", *(f"    {line}" for line in text.splitlines())]
+
+
+def _trace(exchange: Exchange) -> list[str]:
+    trace = exchange.trace
+    assert trace is not None
+    lines = [f"    server decision: {trace.outcome}" + (f" ({trace.error})" if trace.error else "")]
+    failed = trace.failed_check
+    if failed is not None:
+        lines.append(f"    failed check: {failed.name}: {failed.detail} {failed.rfc}".rstrip())
+    lines += [f"    lint: {f.message} ({f.rfc}); fix: {f.fix}" for f in trace.findings]
+    return lines
+
+
+def check_text(check: CheckResult) -> str:
+    rule = f"  [{check.rfc}]" if check.rfc else ""
+    return f"  {MARKS[check.status]}  {check.name}: {check.reason}{rule}"
+
+
+def inspection_text(found: Inspection) -> str:
+    """Header and claims, one per line, with readable times and each claim's meaning."""
+    lines = ["  header:"]
+    lines += [f"    {v.name}: {json.dumps(v.value)}" for v in found.header_views]
+    lines.append("  claims:")
+    for view in found.claim_views:
+        when = f" ({view.readable})" if view.readable else ""
+        lines.append(f"    {view.name}: {json.dumps(view.value)}{when}  — {view.meaning}")
+    return "\n".join(lines)
+
+
+def verification_text(title: str, verification: Verification) -> str:
+    lines = [f"{title}: {verification.summary().removeprefix(verification.kind + ': ')}"]
+    if verification.inspection is not None:
+        lines.append(inspection_text(verification.inspection))
+    lines.append("  checks:")
+    lines += [f"  {check_text(c)}" for c in verification.checks]
+    return "\n".join(lines)
+
+
+def outcome_text(key: str, outcome: Any) -> list[str]:
+    """What a finished step produced, a few lines per step kind."""
+    if outcome is None:
+        return []
+    render = _OUTCOMES.get(key)
+    return render(outcome) if render is not None else [f"  {outcome}"]
+
+
+def _discovery(meta: Any) -> list[str]:
+    return [
+        f"  issuer: {meta.issuer}",
+        f"  authorization_endpoint: {meta.authorization_endpoint}",
+        f"  token_endpoint: {meta.token_endpoint}",
+        f"  jwks_uri: {meta.jwks_uri}",
+        f"  iss in authorization responses (RFC 9207): {meta.iss_in_response}",
+    ]
+
+
+def _pkce(derived: Any) -> list[str]:
+    return [
+        f"  code_verifier: {derived.verifier}",
+        f"  ASCII bytes (hex): {derived.verifier_bytes_hex}",
+        f"  SHA-256 (hex): {derived.digest_hex or '(plain: no hash)'}",
+        f"  code_challenge ({derived.method}, base64url): {derived.challenge}",
+    ]
+
+
+def _authorize(request: Any) -> list[str]:
+    rows = [f"    {p.name} = {p.value}" for p in request.params if p.enabled]
+    return ["  parameters:", *rows, f"  URL: {request.url}"]
+
+
+def _user_agent(outcome: Any) -> list[str]:
+    lines = [f"  mode: {outcome.mode}"]
+    for it in outcome.interactions:
+        scopes = ", ".join(s.name for s in it.scopes)
+        who = f"client {it.client.get('id')}" + (" (first party)" if it.first_party else "")
+        lines.append(f"  {it.prompt} prompt for {who}" + (f"; scopes: {scopes}" if scopes else ""))
+    lines.append(f"  redirect captured (not followed): {outcome.redirect_url}")
+    return lines
+
+
+def _callback(outcome: Any) -> list[str]:
+    response = outcome.response
+    lines = [f"  {name} = {value}" for name, value in response.params]
+    return lines + [check_text(c) for c in outcome.checks]
+
+
+def _token(outcome: Any) -> list[str]:
+    answer = outcome.response
+    lines = [f"  token_type: {answer.token_type}, expires_in: {answer.expires_in}"]
+    lines.append(f"  scope: {answer.scope}")
+    lines.append(f"  refresh_token: {'received' if answer.refresh_token else 'none'}")
+    return lines
+
+
+def _tokens(outcome: Any) -> list[str]:
+    lines = [check_text(c) for c in outcome.checks]
+    if outcome.id_token is not None:
+        lines.append(verification_text("id_token", outcome.id_token))
+    lines.append(verification_text("access_token", outcome.access_token))
+    return lines
+
+
+def _userinfo(info: Any) -> list[str]:
+    lines = [f"  {name}: {json.dumps(value)}" for name, value in info.claims.items()]
+    return [*lines, check_text(info.sub_check)]
+
+
+_OUTCOMES: dict[str, Callable[[Any], list[str]]] = {
+    "discovery": _discovery,
+    "pkce": _pkce,
+    "authorize_url": _authorize,
+    "user_agent": _user_agent,
+    "callback": _callback,
+    "token": _token,
+    "tokens": _tokens,
+    "userinfo": _userinfo,
+}

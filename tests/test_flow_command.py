@@ -1,0 +1,227 @@
+"""`oauth-playground flow`: output, exit codes, JSON transcript, manual mode, bad input."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import httpx
+import pytest
+
+from playground.commands import flow
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="flow")
+    flow.configure(parser)
+    return parser.parse_args(argv)
+
+
+def run(*argv: str) -> int:
+    return flow.run(parse(*argv))
+
+
+def test_default_flow_against_the_embedded_server(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run() == 0
+    out = capsys.readouterr().out
+    assert "=== Discovery" in out and "=== UserInfo" in out
+    assert "--> #1 [discovery] GET /.well-known/openid-configuration HTTP/1.1" in out
+    assert re.search(r"<-- HTTP/1.1 302 .*\n(    .*\n)*    location: /interaction/", out, re.I)
+    assert "code_challenge (S256, base64url):" in out
+    assert "PASS  signature: RS256 signature verified" in out
+    assert "PASS  nonce: nonce matches the one sent" in out
+    assert "server decision:" in out
+    assert out.rstrip().endswith("flow complete: tokens obtained and verified")
+
+
+def test_deny_exits_1_naming_the_step(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--deny") == 1
+    err = capsys.readouterr().err
+    assert (
+        "flow failed at step 'callback' (Callback): the authorization server answered "
+        "access_denied" in err
+    )
+    assert "Traceback" not in err
+
+
+def test_json_transcript(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "t.json"
+    assert run("--json", str(target), "--token-body", "json") == 0
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert next(s["key"] for s in data["steps"]) == "discovery"
+    assert all(s["state"] == "done" for s in data["steps"])
+    token = next(e for e in data["exchanges"] if e["step"] == "token")
+    assert json.loads(token["request"]["body"])["grant_type"] == "authorization_code"
+    assert token["response"]["status"] == 200 and token["trace"]["status"] == 200
+    checks = data["steps"][6]["outcome"]["id_token"]["checks"]
+    assert {"name": "signature", "status": "pass"}.items() <= checks[4].items()
+
+
+class BrowserStdin(io.StringIO):
+    """Plays the user in --manual mode: reads the printed URL, signs in, returns the redirect."""
+
+    def __init__(self, printed: io.StringIO, *, garbage: str | None = None) -> None:
+        super().__init__()
+        self.printed, self.garbage = printed, garbage
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        if self.garbage is not None:
+            return self.garbage + "\n"
+        url = [ln for ln in self.printed.getvalue().splitlines() if ln.startswith("http")][-1]
+        return sign_in(url, "http://client.server.com/") + "\n"
+
+
+def sign_in(url: str, redirect_prefix: str) -> str:
+    """What a user does in a browser: sign in as alice, allow every scope; the redirect URL."""
+    with httpx.Client(follow_redirects=False) as browser:
+        for _ in range(10):
+            if url.startswith(redirect_prefix):
+                return url
+            page = browser.get(url, headers={"Accept": "application/json"})
+            if page.is_redirect:
+                url = urljoin(url, page.headers["location"])
+                continue
+            pending = page.json()
+            scopes = [s["name"] for s in pending["scopes"]]
+            form = {"csrf": pending["csrf"], "user": "alice", "decision": "allow", "scope": scopes}
+            answer = browser.post(urljoin(url, pending["action"]), data=form)
+            url = urljoin(url, answer.headers["location"])
+    raise AssertionError("no redirect")
+
+
+def test_browser_mode_catches_the_redirect_on_loopback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def browser(url: str) -> bool:
+        redirect_uri = dict(parse_qsl(urlsplit(url).query))["redirect_uri"]
+        redirect = sign_in(url, redirect_uri)
+        with httpx.Client() as tab:
+            assert "close this tab" in tab.get(redirect).text
+        return True
+
+    monkeypatch.setattr("webbrowser.open", browser)
+    assert run("--browser", "--client-id", "playground-native") == 0
+    out = capsys.readouterr().out
+    assert re.search(r"redirect_uri = http://127\.0\.0\.1:\d+/callback", out)
+    assert "mode: browser" in out
+
+
+def test_manual_mode_prints_the_url_alone_and_reads_the_redirect(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    printed = io.StringIO()
+    monkeypatch.setattr("sys.stdout", printed)
+    monkeypatch.setattr("sys.stdin", BrowserStdin(printed))
+    assert run("--manual") == 0
+    lines = printed.getvalue().splitlines()
+    index = lines.index(
+        "Open this URL in a browser, sign in, then paste the full redirect URL here:"
+    )
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/oauth2/authorize\?\S+", lines[index + 1])
+
+
+def test_manual_mode_with_a_garbage_redirect(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", BrowserStdin(io.StringIO(), garbage="what is this"))
+    assert run("--manual") == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "flow failed at step 'callback' (Callback): not a redirect URL: 'what is this' (paste the "
+        "whole address, starting with http:// or the app's scheme) [RFC 6749 §4.1.2]"
+    ]
+
+
+def test_unreachable_issuer(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--issuer", "http://127.0.0.1:9", "--timeout", "2") == 1
+    err = capsys.readouterr().err
+    assert (
+        "flow failed at step 'discovery' (Discovery): GET http://127.0.0.1:9/.well-known/"
+        "openid-configuration: cannot connect" in err
+    )
+    assert "Traceback" not in err
+
+
+@pytest.fixture
+def html_site() -> Iterator[str]:
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<!doctype html><title>Welcome</title><p>Hello"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    site = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{site.server_address[1]}"
+    site.shutdown()
+    site.server_close()
+    thread.join()
+
+
+def test_html_where_json_was_expected(html_site: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--issuer", html_site) == 1
+    err = capsys.readouterr().err
+    assert "the provider metadata is not JSON: got an HTML page (text/html)" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--deny", "--manual"), "--deny needs the in-app mode"),
+        (("--auth-method", "client_secret_post"), "needs --client-secret"),
+        (("--timeout", "0"), "--timeout must be positive"),
+    ],
+)
+def test_usage_errors_exit_2(
+    argv: tuple[str, ...], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(*argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_browser_and_manual_are_exclusive() -> None:
+    with pytest.raises(SystemExit) as info:
+        parse("--browser", "--manual")
+    assert info.value.code == 2
+
+
+def test_json_transcript_of_a_failed_flow(tmp_path: Path) -> None:
+    target = tmp_path / "denied.json"
+    assert run("--deny", "--json", str(target)) == 1
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert data["result"]["ok"] is False and data["result"]["failed_step"] == "callback"
+    assert data["tokens"] is None
+    assert data["steps"][4]["error"]["error"] == "access_denied"
+
+
+def test_busy_loopback_port_is_one_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = run(
+            "--issuer",
+            "http://127.0.0.1:9",
+            "--browser",
+            "--redirect-uri",
+            f"http://127.0.0.1:{port}/callback",
+        )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"oauth-playground flow: cannot listen on 127.0.0.1:{port}")
+    assert "Traceback" not in err
