@@ -25,7 +25,7 @@ def _imported_roots(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("room", ["core", "server"])
+@pytest.mark.parametrize("room", ["core", "server", "lab"])
 def test_room_is_qt_free(room: str) -> None:
     offenders = {
         f"{path.relative_to(PACKAGE)}: {name}"

@@ -2,14 +2,15 @@
 
 Headers are ordered tuples of pairs with duplicates kept (two Set-Cookie headers are two
 entries). Bodies are the exact bytes on the wire. `trace` is the embedded server's decision
-trace for this request when the embedded server handled it.
+trace for this request when the embedded server handled it; `findings` the RFC lint of the
+request as sent (playground.core.lint).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playground.core.trace import DecisionTrace
+from playground.core.trace import DecisionTrace, Finding
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -29,6 +30,7 @@ class Exchange:
     duration_ms: float
     error: str | None = None
     trace: DecisionTrace | None = None
+    findings: tuple[Finding, ...] = ()  # RFC lint of the request (core/lint.py)
 
     def response_header(self, name: str) -> str | None:
         """The first response header called `name` (case-insensitive)."""

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from playground.core import lint
 from playground.core.errors import InvalidRequest, OAuthError, ServerError
 from playground.core.trace import TRACE_HEADER
 from playground.server import (
@@ -94,6 +95,7 @@ def _traced(ctx: ServerContext, cors: CorsPolicy,
             ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         trace = ctx.traces.begin(request.method, request.scope["path"], ep.name)
+        body = await _body_for_lint(request, ctx.config.max_body)
         try:
             response = await _dispatch(request, ctx, cors, ep, trace)
         except OAuthError as exc:
@@ -105,6 +107,7 @@ def _traced(ctx: ServerContext, cors: CorsPolicy,
             error = ServerError("the server failed while handling this request")
             trace.fail(error)
             response = error_response(error)
+        trace.add_findings(lint.lint(request.method, str(request.url), _headers(request), body))
         if ep.cors:
             cors.decorate(request, response)
         response.headers[TRACE_HEADER] = trace.id
@@ -130,3 +133,19 @@ async def _dispatch(request: Request, ctx: ServerContext, cors: CorsPolicy, ep: 
                                                    f"{', '.join(ep.methods)}"},
                              405, {"Allow": ", ".join(ep.methods)})
     return await ep.handler(request, ctx, trace)
+
+
+async def _body_for_lint(request: Request, limit: int) -> bytes:
+    """The body of a POST with a declared length within `limit` (Starlette caches it for the
+    endpoint); anything else is linted without its body."""
+    declared = request.headers.get("content-length", "")
+    if request.method != "POST" or not declared.isdigit() or int(declared) > limit:
+        return b""
+    try:
+        return await request.body()
+    except Exception:  # a client that hangs up mid-body: the endpoint reports it
+        return b""
+
+
+def _headers(request: Request) -> tuple[tuple[str, str], ...]:
+    return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw)

@@ -36,9 +36,8 @@ async def read_params(request: Request, ctx: ServerContext, trace: TraceBuilder)
     if ctype == "application/json":
         trace.check("body is form-urlencoded (or the seed's JSON)", True,
                     "JSON body accepted, with a lint warning", "RFC 6749 §4.1.3")
-        trace.finding("token-json-body", "the request body is JSON; RFC 6749 §4.1.3 says "
-                      "application/x-www-form-urlencoded", "RFC 6749 §4.1.3",
-                      "send Content-Type: application/x-www-form-urlencoded and a form body")
+        trace.lint("token-json-body", "the request body is JSON; RFC 6749 §4.1.3 says "
+                   "application/x-www-form-urlencoded")
         params = Params.from_json(body)
         trace.check("request parsed", True, params.describe(), "RFC 6749 §3.2")
         return params

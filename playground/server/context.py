@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from playground.core.clock import AdjustableClock
 from playground.server.clients import ClientRegistry
 from playground.server.config import ServerConfig
+from playground.server.faults import FaultSwitches
 from playground.server.keys import KeySet
 from playground.server.sessions import InteractionStore, LoginSessions
 from playground.server.store import TokenStore
@@ -29,6 +30,7 @@ class ServerContext:
     sessions: LoginSessions
     compat_seed: bool = False
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
+    faults: FaultSwitches = field(default_factory=FaultSwitches)
 
     @classmethod
     def create(cls, config: ServerConfig, issuer: str, clients: ClientRegistry,

@@ -191,7 +191,8 @@ def _issue_code(ctx: ServerContext, auth: AuthorizationRequest, sub: str, auth_t
     code = ctx.store.issue_code(grant, auth.redirect_uri, auth.redirect_uri_given,
                                 auth.challenge, auth.method)
     trace.outcome = f"code issued to {auth.client.id} for {sub} ({' '.join(scopes)})"
-    return add_query(auth.redirect_uri, {"code": code, "state": auth.state, "iss": ctx.issuer})
+    iss = ctx.faults.issuer_param(ctx.issuer, trace)
+    return add_query(auth.redirect_uri, {"code": code, "state": auth.state, "iss": iss})
 
 
 def _deny(ctx: ServerContext, item: Interaction, trace: TraceBuilder) -> Response:

@@ -1,9 +1,13 @@
 """Signing keys and the JWK Set the server publishes.
 
-RFC 7517 §5 (JWK Set), RFC 7518 §6.3 (RSA public key parameters), RFC 7638 (thumbprint, used as
-the `kid`). Keys are generated when the server starts and never leave the process. RSA-2048 key
+RFC 7517 §5 (JWK Set), RFC 7518 §6.2-§6.3 (EC and RSA public key parameters), RFC 7638
+(thumbprint, used as the `kid`). Two keys, both published: RS256 (RSA-2048) signs id_tokens —
+OIDC Core §15.1 makes RS256 the one algorithm every OP must support and clients default to it —
+and ES256 (P-256) signs the RFC 9068 access tokens, which only this server verifies: an ES256
+signature costs ~25 µs against ~210 µs for RS256 (see benchmarks/README.md). RSA key
 generation costs ~100 ms, so it runs in a background thread started with the server; the first
-signature or JWKS request waits for it. `alg: none` is never produced (RFC 8725 §3.1).
+id_token or JWKS request waits for it. Keys never leave the process. `alg: none` is never
+produced (RFC 8725 §3.1).
 """
 
 from __future__ import annotations
@@ -14,48 +18,74 @@ import json
 import threading
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-ALGORITHM = "RS256"
+ALGORITHM = "RS256"          # id_tokens (OIDC Core §15.1)
+ACCESS_ALGORITHM = "ES256"   # access tokens (RFC 9068 §2.1 allows any asymmetric algorithm)
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
 
-def _b64_uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
+def _b64_uint(value: int, size: int = 0) -> str:
+    return _b64(value.to_bytes(size or (value.bit_length() + 7) // 8, "big"))
+
+
+def _members(key: PrivateKey) -> dict[str, str]:
+    """The required public members of the JWK, the input of the RFC 7638 thumbprint."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        rsa_numbers = key.public_key().public_numbers()
+        return {"e": _b64_uint(rsa_numbers.e), "kty": "RSA", "n": _b64_uint(rsa_numbers.n)}
+    ec_numbers = key.public_key().public_numbers()
+    return {"crv": "P-256", "kty": "EC", "x": _b64_uint(ec_numbers.x, 32),
+            "y": _b64_uint(ec_numbers.y, 32)}
+
+
+def _generate(alg: str) -> PrivateKey:
+    if alg == "RS256":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return ec.generate_private_key(ec.SECP256R1())
+
+
 class SigningKey:
-    """One RSA key pair with its public JWK; generated lazily in a background thread."""
+    """One key pair with its public JWK; RSA is generated in a background thread."""
 
-    def __init__(self) -> None:
-        self._key: rsa.RSAPrivateKey | None = None
+    def __init__(self, alg: str = ALGORITHM) -> None:
+        self.alg = alg
+        self._key: PrivateKey | None = None
         self._jwk: dict[str, Any] = {}
-        self._thread = threading.Thread(target=self._generate, name="keygen", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        if alg == "RS256":
+            self._thread = threading.Thread(target=self._create, name="keygen", daemon=True)
+            self._thread.start()
+        else:
+            self._create()  # a P-256 key takes ~50 µs
 
-    def _generate(self) -> None:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        numbers = key.public_key().public_numbers()
-        members = {"e": _b64_uint(numbers.e), "kty": "RSA", "n": _b64_uint(numbers.n)}
-        thumbprint = hashlib.sha256(
+    def _create(self) -> None:
+        key = _generate(self.alg)
+        members = _members(key)
+        digest = hashlib.sha256(
             json.dumps(members, separators=(",", ":"), sort_keys=True).encode("ascii")
         ).digest()
-        kid = base64.urlsafe_b64encode(thumbprint).rstrip(b"=").decode("ascii")
-        self._jwk = {**members, "kid": kid, "use": "sig", "alg": ALGORITHM}
+        self._jwk = {**members, "kid": _b64(digest), "use": "sig", "alg": self.alg}
         self._key = key
 
-    def _ready(self) -> rsa.RSAPrivateKey:
-        if self._key is None:
+    def _ready(self) -> PrivateKey:
+        if self._key is None and self._thread is not None:
             self._thread.join()
         assert self._key is not None
         return self._key
 
     @property
-    def private_key(self) -> rsa.RSAPrivateKey:
+    def private_key(self) -> PrivateKey:
         return self._ready()
 
     @property
-    def public_key(self) -> rsa.RSAPublicKey:
+    def public_key(self) -> PublicKey:
         return self._ready().public_key()
 
     @property
@@ -71,14 +101,19 @@ class SigningKey:
 
 
 class KeySet:
-    """The server's signing keys; the first one signs, all are published."""
+    """The server's signing keys: `current` signs id_tokens (RS256), `access` access tokens
+    (ES256); all are published."""
 
     def __init__(self) -> None:
-        self.keys = [SigningKey()]
+        self.keys = [SigningKey(ALGORITHM), SigningKey(ACCESS_ALGORITHM)]
 
     @property
     def current(self) -> SigningKey:
         return self.keys[0]
+
+    @property
+    def access(self) -> SigningKey:
+        return self.keys[1]
 
     def by_kid(self, kid: str) -> SigningKey | None:
         return next((k for k in self.keys if k.kid == kid), None)

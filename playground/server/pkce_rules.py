@@ -50,9 +50,8 @@ def _pkce_method(method: str | None, ctx: ServerContext, trace: TraceBuilder) ->
         return method
     if method == "SHA-256" and ctx.compat_seed:
         trace.check(name, True, "'SHA-256' accepted as 'S256' (compat seed)", "RFC 7636 §4.3")
-        trace.finding("pkce-method-spelling", "code_challenge_method 'SHA-256' is not defined by "
-                      "RFC 7636; accepted as 'S256' because compat seed is on", "RFC 7636 §4.3",
-                      "send code_challenge_method=S256")
+        trace.lint("pkce-method-spelling", "code_challenge_method 'SHA-256' is not defined by "
+                   "RFC 7636; accepted as 'S256' because compat seed is on")
         return "S256"
     if method in ("plain", None) and ctx.config.allow_plain:
         trace.check(name, True, "plain (enabled on this server)", "RFC 7636 §4.3")
@@ -85,10 +84,9 @@ def _pkce_challenge(challenge: str, method: str, ctx: ServerContext, trace: Trac
             converted = _seed_to_base64url(challenge)
             trace.check(name, True, f"padded standard base64 converted to {converted} "
                         "(compat seed)", "RFC 7636 §4.2")
-            trace.finding("pkce-challenge-encoding", "code_challenge is padded standard base64 "
-                          "(btoa); RFC 7636 wants BASE64URL without padding; converted because "
-                          "compat seed is on", "RFC 7636 §4.2, Appendix A",
-                          "base64url-encode the SHA-256 digest and strip the '=' padding")
+            trace.lint("pkce-challenge-encoding", "code_challenge is padded standard base64 "
+                       "(btoa); RFC 7636 wants BASE64URL without padding; converted because "
+                       "compat seed is on")
             return converted
         trace.require(name, False, InvalidRequest(
             "code_challenge is padded standard base64 (it ends with '=' and may contain '+' or "
@@ -131,9 +129,8 @@ def check_verifier(record: CodeRecord, verifier: str | None, ctx: ServerContext,
                                rfc="RFC 7636 §4.5"))
     assert verifier is not None
     if not pkce.is_valid_verifier(verifier) and ctx.compat_seed:
-        trace.finding("pkce-verifier-grammar", f"code_verifier has {len(verifier)} characters "
-                      "or characters outside the unreserved set; accepted because compat seed is "
-                      "on", "RFC 7636 §4.1", "use 43-128 characters of A-Z a-z 0-9 - . _ ~")
+        trace.lint("pkce-verifier-grammar", f"code_verifier has {len(verifier)} characters "
+                   "or characters outside the unreserved set; accepted because compat seed is on")
     else:
         trace.require("code_verifier grammar", pkce.is_valid_verifier(verifier), InvalidRequest(
             f"code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~ (got "

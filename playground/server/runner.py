@@ -19,7 +19,6 @@ from types import TracebackType
 
 import uvicorn
 import uvicorn.lifespan.off  # imported now, not lazily in start(), so start() stays ~1 ms
-import uvicorn.protocols.http.h11_impl
 
 from playground.core.clock import AdjustableClock
 from playground.core.trace import DecisionTrace
@@ -27,9 +26,30 @@ from playground.server.app import build_app
 from playground.server.clients import ClientRegistry, default_clients
 from playground.server.config import ServerConfig, ServerStartError
 from playground.server.context import ServerContext
+from playground.server.faults import FaultSwitches
 from playground.server.trace import TraceStore
 
 START_TIMEOUT = 10.0
+
+
+def _stack() -> tuple[str, Callable[[], asyncio.AbstractEventLoop] | None]:
+    """httptools + uvloop when installed, else h11 + asyncio: the C parser and loop about double
+    the token endpoint's requests/s (benchmarks/README.md). The protocol module is imported here,
+    at import time, so `start()` stays ~1 ms."""
+    try:
+        import uvicorn.protocols.http.httptools_impl  # noqa: F401
+        http = "httptools"
+    except ImportError:
+        import uvicorn.protocols.http.h11_impl  # noqa: F401
+        http = "h11"
+    try:
+        import uvloop
+    except ImportError:
+        return http, None
+    return http, uvloop.new_event_loop
+
+
+HTTP, LOOP_FACTORY = _stack()
 
 
 class _Uvicorn(uvicorn.Server):
@@ -105,6 +125,7 @@ class EmbeddedServer:
         self.config.clock = self.clock
         initial = default_clients() if self.config.clients is None else self.config.clients
         self.clients = ClientRegistry(initial)
+        self.faults = FaultSwitches()
         self._traces = TraceStore(self.clock, self.config.trace_limit)
         self._port = 0
         self._ctx: ServerContext | None = None
@@ -123,10 +144,11 @@ class EmbeddedServer:
         self._ctx = ServerContext.create(self.config, _issuer(self.config, self._sock),
                                          self.clients, self._traces)
         self._ctx.compat_seed = self._compat_seed
+        self._ctx.faults = self.faults
         ready = threading.Event()
         uv_config = uvicorn.Config(
             build_app(self._ctx), lifespan="off", log_config=None, log_level="warning",
-            access_log=False, loop="asyncio", http="h11", ws="none", server_header=False,
+            access_log=False, loop="none", http=HTTP, ws="none", server_header=False,
             timeout_graceful_shutdown=1,
         )
         self._server = _Uvicorn(uv_config, ready)
@@ -143,7 +165,8 @@ class EmbeddedServer:
     def _run(self, ready: threading.Event) -> None:
         assert self._server is not None and self._sock is not None
         try:
-            asyncio.run(self._server.serve(sockets=[self._sock]))
+            with asyncio.Runner(loop_factory=LOOP_FACTORY) as runner:
+                runner.run(self._server.serve(sockets=[self._sock]))
         except BaseException as exc:  # uvicorn calls sys.exit(1) on startup failure
             self._error = exc
         finally:

@@ -3,23 +3,41 @@
 RFC 9068 §2.1: the header's `typ` is `at+jwt`; §2.2: `iss exp aud sub client_id iat jti`, plus
 `scope` and `auth_time`. OIDC Core §2: an id_token carries `iss sub aud exp iat auth_time nonce azp`
 and §3.1.3.6 `at_hash`, the left half of SHA-256 of the access token, base64url-encoded.
-RFC 6749 §5.1: the successful token response. Tokens are signed RS256, never `alg: none`.
+RFC 6749 §5.1: the successful token response. id_tokens are signed RS256 (OIDC Core §15.1),
+access tokens ES256 (only this server verifies them; ~8x cheaper to sign); never `alg: none`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import functools
 import hashlib
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import jwt
 
 from playground.core.clock import Clock
 from playground.core.errors import InsufficientScope, InvalidToken
-from playground.server.keys import ALGORITHM, KeySet
+from playground.server.keys import KeySet, SigningKey
 from playground.server.store import Grant
 from playground.server.users import USERS_BY_SUB
+
+
+_signer: ThreadPoolExecutor | None = None
+_signer_lock = threading.Lock()
+
+
+def _signing_pool() -> ThreadPoolExecutor:
+    """One pool per process (servers come and go in tests; their threads would pile up)."""
+    global _signer
+    with _signer_lock:
+        if _signer is None:
+            _signer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jwt-sign")
+        return _signer
 
 
 def at_hash(access_token: str) -> str:
@@ -49,7 +67,7 @@ class TokenIssuer:
             "client_id": grant.client_id, "iat": now, "exp": now + self.access_ttl, "jti": jti,
             "scope": " ".join(grant.scopes), "auth_time": grant.auth_time,
         }
-        return self._sign(claims, "at+jwt"), jti
+        return self._sign(claims, "at+jwt", self.keys.access), jti
 
     def id_token(self, grant: Grant, access_token: str | None, *, nonce: bool = True) -> str:
         """An OIDC id_token for `grant`; `nonce` is left out on refresh (OIDC Core §12.2)."""
@@ -64,11 +82,17 @@ class TokenIssuer:
             claims["nonce"] = grant.nonce
         if access_token:
             claims["at_hash"] = at_hash(access_token)
-        return self._sign(claims, "JWT")
+        return self._sign(claims, "JWT", self.keys.current)
 
-    def _sign(self, claims: dict[str, Any], typ: str) -> str:
-        key = self.keys.current
-        return jwt.encode(claims, key.private_key, algorithm=ALGORITHM,
+    async def id_token_async(self, grant: Grant, access_token: str | None, *,
+                             nonce: bool = True) -> str:
+        """`id_token()` on a worker thread: OpenSSL releases the GIL while it signs RS256
+        (~0.2 ms), so the server's loop answers other requests meanwhile (benchmarks/README.md)."""
+        sign = functools.partial(self.id_token, grant, access_token, nonce=nonce)
+        return await asyncio.get_running_loop().run_in_executor(_signing_pool(), sign)
+
+    def _sign(self, claims: dict[str, Any], typ: str, key: SigningKey) -> str:
+        return jwt.encode(claims, key.private_key, algorithm=key.alg,
                           headers={"kid": key.kid, "typ": typ})
 
     def verify_access_token(self, token: str) -> dict[str, Any]:
@@ -80,7 +104,7 @@ class TokenIssuer:
                 raise InvalidToken("the token is not an access token issued by this server",
                                    rfc="RFC 9068 §4")
             claims: dict[str, Any] = jwt.decode(
-                token, key.public_key, algorithms=[ALGORITHM],
+                token, key.public_key, algorithms=[key.alg],
                 options={"verify_exp": False, "verify_aud": False, "verify_iat": False},
             )
         except jwt.PyJWTError as exc:

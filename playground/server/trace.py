@@ -17,6 +17,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
+from playground.core import lint
 from playground.core.clock import Clock
 from playground.core.errors import OAuthError
 from playground.core.trace import Check, DecisionTrace, Finding
@@ -77,6 +78,14 @@ class TraceBuilder:
     def finding(self, rule: str, message: str, rfc: str, fix: str,
                 severity: str = "warning") -> None:
         self.findings.append(Finding(rule, message, rfc, fix, severity))  # type: ignore[arg-type]
+
+    def lint(self, rule: str, message: str) -> None:
+        """A finding of the shared lint rule `rule` (playground.core.lint), in context."""
+        self.findings.append(lint.finding(rule, message))
+
+    def add_findings(self, findings: tuple[Finding, ...]) -> None:
+        """Lint findings of the whole request, except rules the endpoint already noted."""
+        self.findings = lint.merge(self.findings, findings)
 
     def fail(self, error: OAuthError | str, outcome: str = "") -> None:
         """Mark the request as answered with an error code."""

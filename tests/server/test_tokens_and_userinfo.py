@@ -24,21 +24,22 @@ def _header(token: str) -> dict[str, Any]:
     return dict(jwt.get_unverified_header(token))
 
 
-def test_jwks_publishes_rsa_keys_with_kid(http: httpx.Client) -> None:
+def test_jwks_publishes_rsa_and_ec_keys_with_kid(http: httpx.Client) -> None:
     response = http.get("/oauth2/jwks")
-    key = response.json()["keys"][0]
-    assert {key["kty"], key["alg"], key["use"]} == {"RSA", "RS256", "sig"}
-    assert key["kid"]
-    assert "d" not in key and "p" not in key
+    rsa_key, ec_key = response.json()["keys"]
+    assert (rsa_key["kty"], rsa_key["alg"], rsa_key["use"]) == ("RSA", "RS256", "sig")
+    assert (ec_key["kty"], ec_key["crv"], ec_key["alg"]) == ("EC", "P-256", "ES256")
+    assert rsa_key["kid"] and ec_key["kid"] and rsa_key["kid"] != ec_key["kid"]
+    assert not {"d", "p"} & (set(rsa_key) | set(ec_key))
 
 
 def test_access_token_is_rfc9068(flow: Flow, http: httpx.Client, server: EmbeddedServer) -> None:
     body = flow.redeem(flow.code()).json()
     header = _header(body["access_token"])
     assert header["typ"] == "at+jwt"
-    assert header["alg"] == "RS256"
+    assert header["alg"] == "ES256"
     key = _keys(http)[header["kid"]]
-    claims = jwt.decode(body["access_token"], key.key, algorithms=["RS256"],
+    claims = jwt.decode(body["access_token"], key.key, algorithms=["ES256"],
                         audience=server.issuer, issuer=server.issuer)
     assert {"iss", "exp", "aud", "sub", "client_id", "iat", "jti", "scope",
             "auth_time"} <= set(claims)

@@ -1,0 +1,187 @@
+"""The desktop app's wiring: display check, QApplication, one qasync loop, the embedded server,
+the main window, and `--screenshot` / `--auto` for docs and checks.
+
+Order matters. The display is checked before Qt is imported (a missing display would otherwise
+abort the process inside Qt). `setQuitOnLastWindowClosed(False)`: closing the window resolves a
+future, the coroutine then closes the session's HTTP client and stops the server while the loop
+still runs, and only then does `run` return.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from playground.ui.errors import ErrorReporter
+    from playground.ui.main_window import MainWindow
+
+log = logging.getLogger("playground")
+
+HEADLESS_PLATFORMS = frozenset({"offscreen", "minimal", "vnc", "eglfs", "linuxfb", "vkkhrdisplay"})
+NO_DISPLAY = (
+    "oauth-playground: no display available (DISPLAY and WAYLAND_DISPLAY are unset); "
+    "set QT_QPA_PLATFORM=offscreen (e.g. with --screenshot FILE), or use "
+    "`oauth-playground serve` / `oauth-playground flow` in a terminal"
+)
+OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints()"
+
+
+def display_problem(env: Mapping[str, str], platform: str = sys.platform) -> str | None:
+    """Why Qt could not open a window here, as one line; None when it can."""
+    if platform in ("win32", "darwin"):
+        return None
+    qpa = env.get("QT_QPA_PLATFORM", "").split(":", 1)[0].strip().lower()
+    if qpa in HEADLESS_PLATFORMS:
+        return None
+    if qpa == "xcb" and not env.get("DISPLAY"):
+        return NO_DISPLAY
+    if qpa.startswith("wayland") and not env.get("WAYLAND_DISPLAY"):
+        return NO_DISPLAY
+    if not qpa and not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+        return NO_DISPLAY
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = display_problem(os.environ)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from playground.ui import qtfix
+
+    qtfix.immortalize()  # before any Qt call: PySide6 6.12 on CPython 3.11, see qtfix.py
+    import qasync  # type: ignore[import-untyped]
+    from PySide6.QtWidgets import QApplication
+
+    from playground.ui import theme
+
+    _route_qt_messages()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("OAuth Playground")
+    app.setQuitOnLastWindowClosed(False)
+    theme.apply(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        return int(loop.run_until_complete(_main(app, args, loop)))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+async def _main(app: QApplication, args: argparse.Namespace,
+                loop: asyncio.AbstractEventLoop) -> int:
+    from playground.ui.bridge import Bridge
+    from playground.ui.errors import ErrorReporter
+    from playground.ui.server_control import ServerController
+
+    errors = ErrorReporter()
+    errors.install(loop)
+    bridge = Bridge()
+    server = ServerController(bridge, compat_seed=getattr(args, "compat", "strict") == "seed")
+    server.start()
+    window = None
+    try:
+        window = _window(server, errors, screenshot=bool(args.screenshot))
+        if args.screenshot:
+            return await _screenshot(window, Path(args.screenshot), auto=bool(args.auto))
+        closed = loop.create_future()
+        window.closed.connect(lambda: _resolve(closed))
+        window.show()
+        await closed
+        return 0
+    finally:
+        if window is not None:
+            await window.aclose()
+        await server.stop()
+        bridge.detach_all()
+        errors.uninstall(loop)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _window(server: object, errors: ErrorReporter, *, screenshot: bool) -> MainWindow:
+    from playground.ui.main_window import MainWindow
+    from playground.ui.settings import open_settings
+
+    # A screenshot must not depend on (or change) the user's remembered state.
+    path = str(Path(tempfile.mkdtemp(prefix="oauth-playground-")) / "s.ini") if screenshot else None
+    window = MainWindow(server, open_settings(path), restore=not screenshot)  # type: ignore[arg-type]
+    errors.reported.connect(lambda summary, _detail: window.show_message(summary))
+    if not server.running:  # type: ignore[attr-defined]
+        window.show_message(f"The embedded server did not start: {server.last_error}. Use the "  # type: ignore[attr-defined]
+                            "Server tab to pick another port, or aim the flow at another issuer.")
+    return window
+
+
+async def _screenshot(window: MainWindow, path: Path, *, auto: bool) -> int:
+    window.show()
+    await first_paint(window)
+    ok = True
+    if auto:
+        ok = await window.run_auto()
+        await asyncio.sleep(0.05)
+    pixmap = window.grab()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not pixmap.save(str(path), "PNG"):
+        print(f"oauth-playground: could not write {path}", file=sys.stderr)
+        return 1
+    if not ok:
+        failed = window.session.failed_step
+        reason = f"{failed.title}: {failed.error}" if failed else "the tokens did not verify"
+        print(f"oauth-playground: the flow failed at {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def first_paint(widget: QWidget, limit: float = 3.0) -> None:
+    """Resolve after `widget` has been painted once (or after `limit` seconds)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    painted = asyncio.get_running_loop().create_future()
+
+    class Watcher(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and not painted.done():
+                painted.set_result(None)
+            return False
+
+    watcher = Watcher()
+    widget.installEventFilter(watcher)
+    widget.update()
+    try:
+        await asyncio.wait_for(painted, limit)
+    except TimeoutError:
+        log.warning("no paint event within %.1f s; grabbing anyway", limit)
+    finally:
+        widget.removeEventFilter(watcher)
+
+
+def _route_qt_messages() -> None:
+    """Qt's own warnings go to logging; the offscreen plugin's size-hint notice is dropped."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("qt")
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING}
+
+    def handler(mode: QtMsgType, _context: object, message: str) -> None:
+        if OFFSCREEN_NOISE not in message:
+            qt_log.log(levels.get(mode, logging.ERROR), "%s", message)
+
+    qInstallMessageHandler(handler)

@@ -1,0 +1,35 @@
+"""The lab: guided break-it scenarios over the client engine and the embedded server. No Qt.
+
+    from playground.lab import SCENARIOS, find, run_scenario
+    verdict = await run_scenario(find("code-replay"), server)
+
+`SCENARIOS` lists attacks (playground.lab.attacks: tampered requests the server refuses) and
+faults (playground.lab.faulty: a misbehaving server the client catches).
+"""
+
+from playground.lab.attacks import SCENARIOS as ATTACKS
+from playground.lab.faulty import SCENARIOS as FAULT_SCENARIOS
+from playground.lab.model import ExchangeSummary, LabContext, Result, Scenario, Verdict
+from playground.lab.runner import isolated, run_scenario, run_scenarios
+
+SCENARIOS: tuple[Scenario, ...] = (*ATTACKS, *FAULT_SCENARIOS)
+SCENARIOS_BY_NAME = {s.name: s for s in SCENARIOS}
+
+
+def find(name: str) -> Scenario | None:
+    return SCENARIOS_BY_NAME.get(name)
+
+
+__all__ = [
+    "SCENARIOS",
+    "SCENARIOS_BY_NAME",
+    "ExchangeSummary",
+    "LabContext",
+    "Result",
+    "Scenario",
+    "Verdict",
+    "find",
+    "isolated",
+    "run_scenario",
+    "run_scenarios",
+]

@@ -1,0 +1,411 @@
+"""The main window: steps on the left, the current step beside them, inspector, tokens and server
+below. Only this class connects siblings (attributes down, signals up) and writes to the session.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core import discovery, wire
+from playground.core.session import (
+    ExchangeRecorded,
+    FlowSession,
+    StepFinished,
+    StepsInvalidated,
+    StepStarted,
+    StepState,
+)
+from playground.core.stepinfo import SEED_CLIENT_ID, ClientConfig
+from playground.core.useragent import InAppAgent
+from playground.server.clients import Client
+from playground.ui import theme
+from playground.ui.inspector import Inspector
+from playground.ui.lab_panel import LabPanel
+from playground.ui.server_control import ServerController
+from playground.ui.server_panel import ServerPanel
+from playground.ui.settings import Remembered
+from playground.ui.step_panel import StepPanel
+from playground.ui.step_views import AuthorizeView, UserAgentView, outcome_of
+from playground.ui.steps_model import StepListModel
+from playground.ui.tasks import TaskRunner, busy
+from playground.ui.tokens import TokenViewer
+
+DEFAULT_SIZE = (1400, 900)
+SPLITTERS = ("vertical", "top")
+
+
+def client_config(issuer: str, client: Client | None, scope: str = "") -> ClientConfig:
+    """The flow's client settings for a registered client (the seed's client by default)."""
+    if client is None:
+        return ClientConfig(issuer=issuer, scope=scope) if scope else ClientConfig(issuer=issuer)
+    method = client.authMethods[0]
+    return ClientConfig(
+        issuer=issuer, client_id=client.id, redirect_uri=client.redirect[0],
+        client_secret=client.secret or None, auth_method=method,  # type: ignore[arg-type]
+        scope=scope or " ".join(client.scopes),
+    )
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(self, server: ServerController, settings: QSettings, *,
+                 restore: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("OAuth Playground")
+        self.server = server
+        self.remembered = Remembered(settings)
+        self.tasks = TaskRunner(self)
+        self.flow_task: Any = None
+        self._embedded_issuer = server.issuer
+        self.session = self._new_session()
+        self._make_actions()
+        self.steps_model = StepListModel(self.session, self)
+        self.steps_view = QListView()
+        self.steps_view.setModel(self.steps_model)
+        self.steps_view.setSpacing(3)
+        self.step_panel = StepPanel([self.run_action, self.next_action, self.run_all_action,
+                                     self.reset_action])
+        self.inspector = Inspector()
+        self.tokens = TokenViewer(now=server.clock.now, fetch_jwks=self.fetch_jwks)
+        self.server_panel = ServerPanel(server, self.tasks)
+        self.lab = LabPanel(lambda: self.server.server, lambda: self.session)
+        self.banner = QLabel()
+        self.banner_close = QPushButton("Dismiss")
+        self._layout()
+        self._connect()
+        self._attach_session()
+        self.resize(*DEFAULT_SIZE)
+        if restore:
+            self._restore()
+        self.select_step("discovery")
+
+    # -- construction ---------------------------------------------------------------------
+    def _new_session(self) -> FlowSession:
+        client = self.server.client(self.remembered.last_client or SEED_CLIENT_ID)
+        return FlowSession(
+            client_config(self.server.issuer or "", client, self.remembered.last_scopes),
+            user_agent=InAppAgent(),
+            trace_lookup=self.server.trace,
+            clock=self.server.clock,
+        )
+
+    def _action(self, name: str, text: str, keys: list[str], slot: Any, tip: str) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setToolTip(f"{tip} ({', '.join(keys)})")
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        self.run_action = self._action("run", "Run step", ["F5", "Ctrl+Return"], self.run_selected,
+                                       "Run the selected step")
+        self.next_action = self._action("next", "Next", ["F6"], self.run_next,
+                                        "Run the first step that is not done")
+        self.run_all_action = self._action("run_all", "Run all", ["F7", "Ctrl+Shift+Return"],
+                                           self.run_all, "Run every remaining step")
+        self.reset_action = self._action("reset", "Reset", ["Ctrl+Shift+R"], self.reset_flow,
+                                         "Start the flow again (the inspector log is kept)")
+        self.filter_action = self._action("filter", "Filter exchanges", ["Ctrl+L"],
+                                          self.focus_filter, "Filter the HTTP inspector")
+        self.curl_action = self._action("curl", "Copy as curl", ["Ctrl+Shift+C"],
+                                        self.copy_curl, "Copy the selected request as curl")
+        self.quit_action = self._action("quit", "Quit", ["Ctrl+Q"], self.close, "Quit")
+        self.flow_actions = (self.run_action, self.next_action, self.run_all_action)
+        flow = self.menuBar().addMenu("&Flow")
+        for action in (*self.flow_actions, self.reset_action, self.quit_action):
+            flow.addAction(action)
+        view = self.menuBar().addMenu("&View")
+        for action in (self.filter_action, self.curl_action):
+            view.addAction(action)
+        for number, title in enumerate(("HTTP inspector", "Tokens", "Server", "Lab"), start=1):
+            view.addAction(self._action(f"tab{number}", title, [f"Ctrl+{number}"],
+                                        lambda _=False, i=number - 1: self.show_tab(i),
+                                        f"Show the {title}"))
+
+    def _layout(self) -> None:
+        self.bottom = QTabWidget()
+        self.bottom.addTab(self.inspector, "HTTP inspector")
+        self.bottom.addTab(self.tokens, "Tokens")
+        self.bottom.addTab(self.server_panel, "Server")
+        self.bottom.addTab(_scrolling(self.lab), "Lab")  # dense: must not set the pane's height
+        self.top = QSplitter(Qt.Orientation.Horizontal)
+        self.top.addWidget(self.steps_view)
+        self.top.addWidget(self.step_panel)
+        self.top.setSizes([300, 1100])
+        self.vertical = QSplitter(Qt.Orientation.Vertical)
+        self.vertical.addWidget(self.top)
+        self.vertical.addWidget(self.bottom)
+        self.vertical.setSizes([490, 410])
+        banner_row = QHBoxLayout()
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.banner_close)
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner_close.clicked.connect(self.hide_message)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(banner_row)
+        layout.addWidget(self.vertical, 1)
+        self.setCentralWidget(central)
+        self.hide_message()
+        self.statusBar().showMessage(self._server_status())
+
+    def _connect(self) -> None:
+        self.steps_view.selectionModel().currentRowChanged.connect(self._step_selected)
+        self.step_panel.input_edited.connect(self.set_input)
+        self.authorize_view.client_chosen.connect(self.choose_client)
+        self.user_agent_view.consent.decision_requested.connect(
+            lambda _i: self.select_step("user_agent"))
+        self.server.bridge.session_event.connect(self._session_event)
+        self.server.state_changed.connect(self._server_changed)
+        self.server.state_changed.connect(self.lab.refresh)
+        self.lab.clock_moved.connect(lambda _offset: self.tokens.tick())
+        self.server.clients_changed.connect(self._refresh_clients)
+        self.server.start_failed.connect(
+            lambda text: self.show_message(f"The embedded server did not start: {text}"))
+        decoder = self.tokens.decoder
+        decoder.verify_button.clicked.connect(
+            lambda: self.tasks.start(decoder.verify(), "verify pasted token"))
+        self.tasks.failed.connect(lambda name, exc: self.show_message(
+            f"Unexpected error in {name}: {type(exc).__name__}: {exc}"))
+
+    def _attach_session(self) -> None:
+        agent = self.session.user_agent
+        if isinstance(agent, InAppAgent):
+            agent.decider = self.user_agent_view.consent.decide
+        self.server.bridge.attach_session(self.session)
+        self._refresh_clients()
+
+    @property
+    def authorize_view(self) -> AuthorizeView:
+        return self.step_panel.view("authorize_url")  # type: ignore[return-value]
+
+    @property
+    def user_agent_view(self) -> UserAgentView:
+        return self.step_panel.view("user_agent")  # type: ignore[return-value]
+
+    # -- showing --------------------------------------------------------------------------
+    @property
+    def current_key(self) -> str:
+        index = self.steps_view.currentIndex()
+        return self.steps_model.key(index.row()) if index.isValid() else "discovery"
+
+    def select_step(self, key: str) -> None:
+        index = self.steps_model.index(self.steps_model.row_of(key))
+        self.steps_view.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self._show_step(key)
+
+    def _step_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self._show_step(self.steps_model.key(current.row()))
+
+    def _show_step(self, key: str) -> None:
+        self.step_panel.show_step(self.session, key)
+
+    def show_tab(self, index: int) -> None:
+        self.bottom.setCurrentIndex(index)
+
+    def show_message(self, text: str, *, error: bool = True) -> None:
+        color = theme.colors().failed if error else theme.colors().running
+        self.banner.setText(f"<span style='color:{color.name()}'><b>{html.escape(text)}</b></span>")
+        self.banner.show()
+        self.banner_close.show()
+
+    def hide_message(self) -> None:
+        self.banner.clear()
+        self.banner.hide()
+        self.banner_close.hide()
+
+    def message_text(self) -> str:
+        return self.banner.text() if self.banner.isVisible() else ""
+
+    def _server_status(self) -> str:
+        if self.server.running:
+            return f"Embedded authorization server running at {self.server.issuer}"
+        error = self.server.last_error
+        return f"Embedded server stopped{': ' + error if error else ''}"
+
+    def _refresh_clients(self) -> None:
+        current = str(self.session.inputs("authorize_url").get("client_id") or "")
+        self.authorize_view.set_clients(self.server.clients(), current)
+
+    # -- session events -------------------------------------------------------------------
+    def _session_event(self, event: object) -> None:
+        if isinstance(event, ExchangeRecorded):
+            self.inspector.add_exchange(event.exchange)
+            return
+        if isinstance(event, StepStarted):
+            self.steps_model.refresh(event.key)
+            self.select_step(event.key)
+        elif isinstance(event, StepFinished):
+            self.steps_model.refresh(event.key)
+            self.select_step(event.key)
+            if event.state is StepState.FAILED:
+                self.inspector.select_last(event.key)
+            if event.key in ("token", "tokens"):
+                self.update_tokens()
+        elif isinstance(event, StepsInvalidated):
+            self.steps_model.refresh()
+            self._show_step(self.current_key)
+
+    def update_tokens(self) -> None:
+        answer = outcome_of(self.session, "token")
+        if answer is None:
+            self.tokens.clear()
+            return
+        response = answer.response
+        verified = outcome_of(self.session, "tokens")
+        id_check = verified.id_token if verified else None
+        at_check = verified.access_token if verified else None
+        self.tokens.page("access token").show_token(response.access_token, at_check)
+        self.tokens.page("ID token").show_token(
+            response.id_token, id_check, "" if response.id_token else "No ID token: 'openid' was "
+            "not in the granted scope.")
+        self.tokens.page("refresh token").show_token(
+            response.refresh_token, None,
+            "Opaque refresh token: only the server can read it; it is redeemed at the token "
+            "endpoint (RFC 6749 §6)." if response.refresh_token else "No refresh token: it comes "
+            "only with the offline_access scope.")
+        self.tokens.tick()
+
+    # -- editing --------------------------------------------------------------------------
+    def set_input(self, key: str, name: str, value: Any) -> None:
+        self.session.set_input(key, name, value)
+        if key == "authorize_url" and name == "scope":
+            self.remembered.last_scopes = str(value)
+
+    def choose_client(self, client: Client) -> None:
+        config = client_config(str(self.session.inputs("discovery").get("issuer") or ""), client)
+        for name, value in (("client_id", config.client_id), ("redirect_uri", config.redirect_uri),
+                            ("scope", config.scope), ("params", None)):
+            self.session.set_input("authorize_url", name, value)
+        for name, value in (("client_id", config.client_id),
+                            ("client_secret", config.client_secret),
+                            ("auth_method", config.auth_method), ("fields", None)):
+            self.session.set_input("token", name, value)
+        self.remembered.last_client = client.id
+        self.remembered.last_scopes = config.scope
+        self._show_step(self.current_key)
+
+    def _server_changed(self) -> None:
+        self.statusBar().showMessage(self._server_status())
+        issuer = self.server.issuer
+        if issuer and issuer != self._embedded_issuer:
+            if self.session.inputs("discovery").get("issuer") in (self._embedded_issuer, "", None):
+                self.session.set_input("discovery", "issuer", issuer)
+            self._embedded_issuer = issuer
+        self._show_step(self.current_key)
+
+    # -- running --------------------------------------------------------------------------
+    def run_selected(self) -> None:
+        self.start_flow(self.session.run(self.current_key), f"run {self.current_key}")
+
+    def run_next(self) -> None:
+        self.start_flow(self.session.run_next(), "next step")
+
+    def run_all(self) -> None:
+        self.start_flow(self.session.run_all(), "run all")
+
+    def start_flow(self, coro: Any, name: str) -> Any:
+        if self.flow_task is not None and not self.flow_task.done():
+            coro.close()
+            return self.flow_task
+        self.flow_task = self.tasks.start(self._flow(coro), name)
+        return self.flow_task
+
+    async def _flow(self, coro: Any) -> Any:
+        with busy(*self.flow_actions):
+            return await coro
+
+    def reset_flow(self) -> None:
+        if self.flow_task is not None and not self.flow_task.done():
+            self.flow_task.cancel()
+        self.user_agent_view.consent.reset()
+        self.session.reset()
+        self.tokens.clear()
+        self.steps_model.refresh()
+        self.select_step("discovery")
+
+    async def run_auto(self) -> bool:
+        """Run the whole default flow approving consent; True when the tokens verified."""
+        self.user_agent_view.consent.auto_approve = True
+        self.vertical.setSizes([400, 500])  # room for the decoded tokens
+        await self.start_flow(self.session.run_all(), "auto flow")
+        tokens = self.session.step("tokens")
+        self.select_step("tokens")
+        self.show_tab(1)
+        self.tokens.tabs.setCurrentIndex(1)
+        return tokens.state is StepState.DONE and bool(tokens.outcome and tokens.outcome.ok)
+
+    async def fetch_jwks(self, url: str) -> dict[str, Any]:
+        request = wire.HttpRequest("GET", url, (("Accept", "application/json"),))
+        response = await wire.send(self.session.http, request)
+        return discovery.parse_jwks(response.status_code, response.headers.get("content-type"),
+                                    response.content)
+
+    def focus_filter(self) -> None:
+        self.show_tab(0)
+        self.inspector.filter_edit.setFocus()
+        self.inspector.filter_edit.selectAll()
+
+    def copy_curl(self) -> None:
+        self.inspector.detail.copy_as_curl()
+
+    # -- settings and closing -------------------------------------------------------------
+    def _restore(self) -> None:
+        geometry = self.remembered.geometry
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        for name in SPLITTERS:
+            state = self.remembered.splitter(name)
+            if state is not None:
+                getattr(self, name).restoreState(state)
+
+    def save_settings(self) -> None:
+        self.remembered.geometry = self.saveGeometry()
+        for name in SPLITTERS:
+            self.remembered.set_splitter(name, getattr(self, name).saveState())
+        self.remembered.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        event.accept()
+        self.closed.emit()
+
+    async def aclose(self) -> None:
+        """Async clean-up before Qt quits: tasks, the consent wait, the session's HTTP client."""
+        self.user_agent_view.consent.cancel()
+        await self.lab.aclose()
+        await self.tasks.aclose()
+        self.server.bridge.detach("session")
+        await self.session.aclose()

@@ -1,0 +1,132 @@
+"""The current step: title, state, what it does and why, its inputs and outcome, its error.
+
+Run / Next / Run all / Reset are the main window's actions (with their shortcuts) shown here as
+buttons. A failed step shows the engine's one-line message and the rule it enforces, in the
+step itself; the app keeps running.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.session import FlowSession, StepState
+from playground.ui import theme
+from playground.ui.step_views import VIEWS, StepView
+
+
+class StepPanel(QWidget):
+    input_edited = Signal(str, str, object)
+
+    def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key = ""
+        self.title = QLabel()
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.state = QLabel()
+        self.rfc = QLabel()
+        self.explanation = QLabel()
+        self.explanation.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.setFrameShape(QFrame.Shape.StyledPanel)
+        self.buttons: dict[str, QToolButton] = {}
+        self.views: dict[str, StepView] = {}
+        self.stack = CurrentPageStack()
+        for view_type in VIEWS:
+            view = view_type()
+            view.input_edited.connect(self.input_edited)
+            self.views[view.key] = view
+            self.stack.addWidget(view)
+        self._layout(actions)
+
+    def _layout(self, actions: list[QAction]) -> None:
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addWidget(self.state)
+        head.addStretch(1)
+        for action in actions:
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.buttons[action.objectName()] = button
+            head.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addLayout(head)
+        layout.addWidget(self.explanation)
+        layout.addWidget(self.rfc)
+        layout.addWidget(self.error)
+        layout.addWidget(self.stack, 1)
+
+    def view(self, key: str) -> StepView:
+        return self.views[key]
+
+    def show_step(self, session: FlowSession, key: str) -> None:
+        self.key = key
+        step = session.step(key)
+        number = list(session.steps).index(key) + 1
+        self.title.setText(f"{number}. {step.title}")
+        self.explanation.setText(step.explanation)
+        self.rfc.setText(f"<i>{html.escape(step.rfc)}</i>")
+        self._show_state(step.state)
+        self._show_error(step.error, step.state)
+        self.stack.setCurrentWidget(self.views[key])
+        self.views[key].show_session(session)
+
+    def _show_state(self, state: StepState) -> None:
+        colors = theme.colors()
+        color = {StepState.DONE: colors.ok, StepState.FAILED: colors.failed,
+                 StepState.STALE: colors.warning, StepState.RUNNING: colors.running}.get(
+                     state, colors.muted)
+        self.state.setText(f"<span style='color:{color.name()}'>\u25cf {state.value}</span>")
+
+    def _show_error(self, error: Exception | None, state: StepState) -> None:
+        if error is None or state is not StepState.FAILED:
+            self.error.hide()
+            self.error.clear()
+            return
+        rule = getattr(error, "rfc", "")
+        code = getattr(error, "error_code", None)
+        text = html.escape(str(error))
+        extra = " \u00b7 ".join(x for x in (f"error={code}" if code else "", rule) if x)
+        self.error.setText(
+            f"<span style='color:{theme.colors().failed.name()}'><b>\u2718 Failed:</b> {text}"
+            + (f"<br><i>{html.escape(extra)}</i>" if extra else "") + "</span>"
+        )
+        self.error.show()
+
+    def error_text(self) -> str:
+        return self.error.text() if self.error.isVisible() or self.error.text() else ""
+
+
+class CurrentPageStack(QStackedWidget):
+    """A stack as tall as its current page needs, not as its tallest page needs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _index: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+

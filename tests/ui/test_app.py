@@ -1,0 +1,110 @@
+"""The entry point: no display → one line and exit 2; screenshots; remembered settings."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from playground import app as app_module
+from playground.app import NO_DISPLAY, display_problem
+from playground.ui.main_window import MainWindow
+from playground.ui.server_control import ServerController
+from tests.ui.conftest import close_window
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    return {**env, **overrides}
+
+
+def _run_app(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m playground ARGS` as a user runs it, with its own settings file."""
+    return subprocess.run(
+        [sys.executable, "-m", "playground", *args], cwd=ROOT, capture_output=True, text=True,
+        timeout=60, env=_env(OAUTH_PLAYGROUND_SETTINGS=str(tmp_path / "s.ini"), **env),
+        check=False,
+    )
+
+
+def test_display_problem_rules() -> None:
+    assert display_problem({}, "linux") == NO_DISPLAY
+    assert display_problem({"DISPLAY": ":0"}, "linux") is None
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert display_problem({"QT_QPA_PLATFORM": "xcb"}, "linux") == NO_DISPLAY
+    assert display_problem({}, "darwin") is None
+
+
+def test_no_display_prints_one_line_and_exits_2(tmp_path: Path) -> None:
+    result = _run_app(tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "QT_QPA_PLATFORM=offscreen" in lines[0]
+    assert "serve" in lines[0] and "flow" in lines[0]
+    assert not (tmp_path / "s.ini").exists()
+
+
+def test_auto_screenshot_runs_the_flow_and_saves_a_png(tmp_path: Path) -> None:
+    shot = tmp_path / "shot.png"
+    result = _run_app(tmp_path, "--auto", "--screenshot", str(shot), QT_QPA_PLATFORM="offscreen")
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(shot))
+    assert (image.width(), image.height()) == (1400, 900)
+    assert result.stderr == ""
+
+
+def test_plain_screenshot_with_the_seed_compat_switch(tmp_path: Path) -> None:
+    shot = tmp_path / "window.png"
+    result = _run_app(tmp_path, "--compat", "seed", "--screenshot", str(shot),
+                      QT_QPA_PLATFORM="offscreen")
+    assert result.returncode == 0, result.stderr
+    assert not QImage(str(shot)).isNull()
+
+
+def test_settings_remember_client_and_scopes(qtbot: QtBot, loop: object,
+                                             server: ServerController,
+                                             settings: QSettings) -> None:
+    first = MainWindow(server, settings, restore=True)
+    qtbot.addWidget(first)
+    native = next(c for c in server.clients() if c.id != first.session.config.client_id
+                  and not c.firstParty)
+    view = first.authorize_view
+    view.client.setCurrentIndex(view.client.findData(native.id))
+    view.client.activated.emit(view.client.currentIndex())
+    view.scope.setText("openid email")
+    view.scope.editingFinished.emit()
+    first.resize(700, 500)  # inside the offscreen 800x600 screen
+    first.close()
+    close_window(qtbot, first)
+
+    second = MainWindow(server, settings, restore=True)
+    qtbot.addWidget(second)
+    assert second.session.inputs("authorize_url")["client_id"] == native.id
+    assert second.session.inputs("authorize_url")["scope"] == "openid email"
+    assert second.session.inputs("token")["client_id"] == native.id
+    assert (second.width(), second.height()) == (700, 500)
+    close_window(qtbot, second)
+
+
+def test_auto_screenshot_exits_1_when_the_flow_fails(qtbot: QtBot, window: MainWindow,
+                                                     tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    window.set_input("discovery", "issuer", "http://127.0.0.1:9")
+    shot = tmp_path / "failed.png"
+    task = asyncio.ensure_future(app_module._screenshot(window, shot, auto=True))
+    qtbot.waitUntil(task.done, timeout=10_000)
+    assert task.result() == 1
+    assert "the flow failed at Discovery" in capsys.readouterr().err
+    assert not QImage(str(shot)).isNull()  # the picture shows where it failed

@@ -1,0 +1,119 @@
+"""The server panel: state, stop/start, a busy port, clients in the seed's shape, decisions."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from playground.ui.main_window import MainWindow
+from tests.ui.flowhelpers import run_whole_flow, step_states
+
+TIMEOUT = 5000
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def _stop(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.server_panel
+    panel.start_stop.click()
+    qtbot.waitUntil(lambda: panel.start_stop.text() == "Start server" and
+                    panel.start_stop.isEnabled(), timeout=TIMEOUT)
+
+
+def test_panel_shows_the_running_server(window: MainWindow) -> None:
+    panel = window.server_panel
+    assert panel.issuer.text() == window.server.issuer
+    assert "running" in panel.state.text()
+    assert panel.port.value() == window.server.server.port
+    ids = [panel.clients.client(r).id for r in range(panel.clients.rowCount())]
+    assert "c02d5bf5-993e-4c6a-a248-6c307cc7681b" in ids
+    headers = [panel.clients.headerData(c, Qt.Orientation.Horizontal)
+               for c in range(panel.clients.columnCount())]
+    assert headers == ["id", "firstParty", "redirect", "grantTypes", "responseTypes",
+                       "responseModes", "authMethods", "scopes"]
+
+
+def test_busy_port_is_a_message_and_the_app_keeps_running(qtbot: QtBot, window: MainWindow,
+                                                          busy_port: int) -> None:
+    panel = window.server_panel
+    _stop(qtbot, window)
+    assert "stopped" in panel.state.text()
+    panel.port.setValue(busy_port)
+    panel.start_stop.click()
+    qtbot.waitUntil(lambda: str(busy_port) in panel.state.text(), timeout=TIMEOUT)
+    assert "stopped" in panel.state.text()
+    assert "did not start" in window.message_text()
+
+    panel.port.setValue(0)
+    panel.start_stop.click()
+    qtbot.waitUntil(lambda: window.server.running, timeout=TIMEOUT)
+    issuer = window.server.issuer
+    assert window.session.inputs("discovery")["issuer"] == issuer  # the flow follows the server
+    run_whole_flow(qtbot, window)
+    assert set(step_states(window).values()) == {"done"}
+
+
+def test_discovery_fails_visibly_while_the_server_is_stopped(qtbot: QtBot,
+                                                             window: MainWindow) -> None:
+    _stop(qtbot, window)
+    window.step_panel.buttons["run"].click()
+    qtbot.waitUntil(lambda: step_states(window)["discovery"] == "failed", timeout=TIMEOUT)
+    assert "cannot connect" in window.step_panel.error.text()
+
+
+def test_compat_switch_reaches_the_server(window: MainWindow) -> None:
+    window.server_panel.compat.setChecked(True)
+    assert window.server.server.compat_seed is True
+    window.server_panel.compat.setChecked(False)
+    assert window.server.server.compat_seed is False
+
+
+def test_add_and_edit_a_client(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.server_panel
+    before = panel.clients.rowCount()
+    panel.add_client.click()
+    dialog = panel.dialog
+    assert dialog is not None
+    dialog.editor.setPlainText("{not json")
+    dialog.ok_button.click()
+    assert "Not valid JSON" in dialog.error.text()
+    data = {"id": "cli-test", "secret": "", "redirect": ["http://127.0.0.1/callback"],
+            "firstParty": True, "grantTypes": ["authorization_code"], "responseTypes": ["code"],
+            "responseModes": ["query"], "authMethods": ["none"], "scopes": ["openid"]}
+    dialog.editor.setPlainText(json.dumps({**data, "redirect": ["not a uri"]}))
+    dialog.ok_button.click()
+    assert "redirect" in dialog.error.text()
+    dialog.editor.setPlainText(json.dumps(data))
+    dialog.ok_button.click()
+    assert panel.clients.rowCount() == before + 1
+    assert window.server.server.clients.get("cli-test") is not None
+    assert window.authorize_view.client.findData("cli-test") >= 0
+
+    panel.clients_view.selectRow(before)
+    panel.edit_client.click()
+    edited = panel.dialog
+    assert edited is not None and '"cli-test"' in edited.editor.toPlainText()
+    edited.editor.setPlainText(json.dumps({**data, "scopes": ["openid", "email"]}))
+    edited.ok_button.click()
+    assert window.server.server.clients.get("cli-test").scopes == ("openid", "email")
+
+
+def test_decision_log_is_live(qtbot: QtBot, window: MainWindow) -> None:
+    run_whole_flow(qtbot, window)
+    log = window.server_panel.log
+    qtbot.waitUntil(lambda: log.rowCount() == 9, timeout=TIMEOUT)
+    requests = [log.index(r, 1).data() for r in range(log.rowCount())]
+    assert "POST /oauth2/token" in requests
+    window.server_panel.log_view.selectRow(requests.index("POST /oauth2/token"))
+    assert window.server_panel.log_checks.rowCount() > 0
