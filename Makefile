@@ -4,7 +4,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup serve flow lab screenshots bench
+.PHONY: run test setup serve flow lab screenshots bench package
 
 run: $(STAMP)
 	$(PYTHON) -m playground
@@ -36,3 +36,10 @@ screenshots: $(STAMP)
 
 bench: $(STAMP)
 	$(PYTHON) benchmarks/run.py
+
+# A one-folder desktop bundle in dist/oauth-playground/ (see packaging/README.md).
+package: $(STAMP)
+	$(PYTHON) -m PyInstaller --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet 'pyinstaller>=6.0'
+	$(PYTHON) -m PyInstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller \
+		packaging/oauth-playground.spec
+	@echo "built dist/oauth-playground/oauth-playground"

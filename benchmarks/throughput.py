@@ -26,7 +26,7 @@ from common import (
 )
 
 HERE = Path(__file__).resolve().parent
-CONNECTIONS = 8
+CONNECTIONS = int(__import__("os").environ.get("BENCH_CONN", "8"))
 CODES = 2500
 REFRESH_COUNT = 30000
 SECONDS = 8.0

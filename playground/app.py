@@ -58,9 +58,6 @@ def run(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from playground.ui import qtfix
-
-    qtfix.immortalize()  # before any Qt call: PySide6 6.12 on CPython 3.11, see qtfix.py
     import qasync  # type: ignore[import-untyped]
     from PySide6.QtWidgets import QApplication
 

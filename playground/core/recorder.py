@@ -78,12 +78,16 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         self.log = log
         self.step = ""
         self.trace_lookup = trace_lookup
-        self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
+        # Made on first use: httpx builds its TLS context (the CA bundle, ~35 ms) in the
+        # constructor, which would otherwise sit on the app's start-up path.
+        self._inner = inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         started, t0 = time.time(), time.perf_counter()
         try:
+            if self._inner is None:
+                self._inner = httpx.AsyncHTTPTransport()
             response = await self._inner.handle_async_request(request)
             raw = await _read_raw(response)
         except httpx.HTTPError as exc:
@@ -137,7 +141,8 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         return self.trace_lookup(trace_id)
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        if self._inner is not None:
+            await self._inner.aclose()
 
 
 async def _read_raw(response: httpx.Response) -> bytes:

@@ -9,13 +9,9 @@ access tokens ES256 (only this server verifies them; ~8x cheaper to sign); never
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import functools
 import hashlib
 import secrets
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import jwt
@@ -25,19 +21,6 @@ from playground.core.errors import InsufficientScope, InvalidToken
 from playground.server.keys import KeySet, SigningKey
 from playground.server.store import Grant
 from playground.server.users import USERS_BY_SUB
-
-
-_signer: ThreadPoolExecutor | None = None
-_signer_lock = threading.Lock()
-
-
-def _signing_pool() -> ThreadPoolExecutor:
-    """One pool per process (servers come and go in tests; their threads would pile up)."""
-    global _signer
-    with _signer_lock:
-        if _signer is None:
-            _signer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jwt-sign")
-        return _signer
 
 
 def at_hash(access_token: str) -> str:
@@ -83,13 +66,6 @@ class TokenIssuer:
         if access_token:
             claims["at_hash"] = at_hash(access_token)
         return self._sign(claims, "JWT", self.keys.current)
-
-    async def id_token_async(self, grant: Grant, access_token: str | None, *,
-                             nonce: bool = True) -> str:
-        """`id_token()` on a worker thread: OpenSSL releases the GIL while it signs RS256
-        (~0.2 ms), so the server's loop answers other requests meanwhile (benchmarks/README.md)."""
-        sign = functools.partial(self.id_token, grant, access_token, nonce=nonce)
-        return await asyncio.get_running_loop().run_in_executor(_signing_pool(), sign)
 
     def _sign(self, claims: dict[str, Any], typ: str, key: SigningKey) -> str:
         return jwt.encode(claims, key.private_key, algorithm=key.alg,

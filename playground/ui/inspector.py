@@ -176,10 +176,11 @@ class ExchangeFilterProxy(QSortFilterProxyModel):
         return self._needle
 
     def set_filter_text(self, text: str) -> None:
-        self.beginFilterChange()
         self._needle = text.strip().lower()
         self._recompute()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        # One layoutChanged, not a rowsRemoved/rowsInserted pair per run of rows: with 100,000
+        # interleaved rows that is ~60 ms instead of 250-700 ms (benchmarks/README.md).
+        self.invalidate()
 
     def _recompute(self) -> None:
         needle = self._needle

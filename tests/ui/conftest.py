@@ -1,8 +1,5 @@
 """UI test setup: one qasync loop over the test's QApplication, isolated settings.
 
-Importing playground.ui (below) also applies qtfix.immortalize(): PySide6 6.12 on CPython 3.11
-takes references from None/True/False that it never gave, which aborts a long test run.
-
 The offscreen platform cannot propagate size hints and says so as a Qt warning whenever a
 top-level widget with a layout is shown; that is the test platform's limit, not the app's, so
 it is the one Qt warning these tests ignore.

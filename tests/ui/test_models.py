@@ -79,13 +79,15 @@ def test_small_models_empty_and_filled(qtmodeltester: ModelTester) -> None:
 
 
 
-def test_thousands_of_qt_calls_leave_the_singletons_alive(window: MainWindow) -> None:
-    """PySide6 6.12 on CPython 3.11 takes a reference from None per void call and from True/False
-    per emit(); without playground/ui/qtfix.py this loop aborts the interpreter."""
+def test_qt_calls_do_not_steal_references_from_none(window: MainWindow) -> None:
+    """PySide6 6.12.0 on CPython 3.11 took one reference from None per void call and from
+    True/False per emit(), aborting the interpreter after a few thousand calls; pyproject.toml
+    keeps that release out. This fails at once if a PySide6 with the bug is installed."""
     label = window.step_panel.title
     model = window.steps_model
-    for _ in range(20_000):
+    before = [sys.getrefcount(s) for s in (None, True, False)]
+    for _ in range(500):
         label.setText("x")
         model.refresh()
-    if sys.version_info < (3, 12):
-        assert min(sys.getrefcount(s) for s in (None, True, False)) > 1 << 38
+    after = [sys.getrefcount(s) for s in (None, True, False)]
+    assert all(a > b - 400 for a, b in zip(after, before, strict=True)), (before, after)
