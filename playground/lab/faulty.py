@@ -85,8 +85,8 @@ SCENARIOS: tuple[Scenario, ...] = (
                    "the metadata announces authorization_response_iss_parameter_supported, so a "
                    "response without iss is refused"),
     fault_scenario("alg-none", "id-token-alg-none", "alg none rejected", "tokens",
-                   failed_check("alg"), "an unsigned token proves nothing; the client accepts "
-                   "only the algorithms on its allow-list"),
+                   failed_check("alg"), "the client accepts only the algorithms on its allow-list, "
+                   "and none is never on it"),
     fault_scenario("unknown-kid", "id-token-unknown-kid", "Unknown kid rejected", "tokens",
                    failed_check("key"), "the kid must name a key in the issuer's JWKS"),
     fault_scenario("foreign-key", "id-token-foreign-key", "Signature by a key not in the JWKS",
