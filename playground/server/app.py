@@ -62,12 +62,14 @@ async def _not_found(request: Request, ctx: ServerContext, trace: TraceBuilder) 
     return json_response({"error": "not_found", "error_description": "no such endpoint"}, 404)
 
 
+# CORS (for the same public-client origins as token and userinfo) also on the metadata and the
+# JWKS: a browser OIDC library (oidc-client-ts, benchmarks/interop/) starts with discovery.
 ENDPOINTS = (
     Endpoint("/.well-known/openid-configuration", "discovery", discovery.openid_configuration,
-             ("GET", "HEAD")),
+             ("GET", "HEAD"), cors="GET"),
     Endpoint("/.well-known/oauth-authorization-server", "discovery",
-             discovery.openid_configuration, ("GET", "HEAD")),
-    Endpoint("/oauth2/jwks", "jwks", discovery.jwks, ("GET", "HEAD")),
+             discovery.openid_configuration, ("GET", "HEAD"), cors="GET"),
+    Endpoint("/oauth2/jwks", "jwks", discovery.jwks, ("GET", "HEAD"), cors="GET"),
     Endpoint("/oauth2/authorize", "authorize", interaction.authorize, ("GET", "HEAD", "POST"),
              on_error=interaction.page_error),
     Endpoint("/interaction/{uid}", "interaction", interaction.show, ("GET", "HEAD"),

@@ -116,9 +116,29 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(body, status, all_headers, media_type="application/json")
 
 
+# RFC 6749 §4.1.2.1, §5.2 (and RFC 6750 §3): "Values for the error_description parameter MUST NOT
+# include characters outside the set %x20-21 / %x23-5B / %x5D-7E" (printable ASCII less '"' and
+# '\'). The server's descriptions cite sections as "§4.3"; on the wire that becomes "section 4.3".
+# The decision trace and the HTML pages keep the original text.
+_WIRE_REPLACEMENTS = str.maketrans({"§": "section ", '"': "'", "\\": "/", "\u2014": "-",
+                                    "\u2013": "-", "\u2026": "...", "\u2018": "'", "\u2019": "'",
+                                    "\u201c": "'", "\u201d": "'", "\u2192": "->"})
+
+
+def wire_description(text: str) -> str:
+    """`text` restricted to RFC 6749's error_description character set."""
+    text = " ".join(text.translate(_WIRE_REPLACEMENTS).split())
+    return "".join(c if " " <= c <= "~" else "?" for c in text)
+
+
+def error_fields(error: OAuthError) -> dict[str, str]:
+    """`error` and `error_description` as they go on the wire (JSON body or redirect query)."""
+    return {"error": error.error, "error_description": wire_description(error.description)}
+
+
 def error_response(error: OAuthError, headers: dict[str, str] | None = None) -> Response:
     """RFC 6749 §5.2: `{"error", "error_description"}` with `Cache-Control: no-store`."""
-    return json_response(error.to_dict(), error.status_code, headers)
+    return json_response(error_fields(error), error.status_code, headers)
 
 
 def add_query(uri: str, params: dict[str, str | None]) -> str:

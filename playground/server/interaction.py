@@ -25,7 +25,15 @@ from playground.server.authorize import (
     validate,
 )
 from playground.server.context import ServerContext
-from playground.server.http import Params, add_query, json_response, read_body, redirect, wants_json
+from playground.server.http import (
+    Params,
+    add_query,
+    error_fields,
+    json_response,
+    read_body,
+    redirect,
+    wants_json,
+)
 from playground.server.security import PAGE_HEADERS
 from playground.server.sessions import COOKIE, SESSION_COOKIE, Interaction
 from playground.server.store import Grant
@@ -60,8 +68,7 @@ async def authorize(request: Request, ctx: ServerContext, trace: TraceBuilder) -
     except RedirectError as exc:
         trace.fail(exc.error, f"redirected with error={exc.error.error}")
         return redirect(add_query(exc.redirect_uri, {
-            "error": exc.error.error, "error_description": exc.error.description,
-            "state": exc.state, "iss": ctx.issuer,
+            **error_fields(exc.error), "state": exc.state, "iss": ctx.issuer,
         }))
     item = ctx.interactions.create(auth)
     trace.outcome = f"interaction {item.uid} started; user must sign in"
@@ -73,7 +80,7 @@ def page_error(request: Request, error: OAuthError, status: int | None = None,
                note: str = pages.NOT_REDIRECTED) -> Response:
     status = status or error.status_code
     if wants_json(request):
-        return json_response(error.to_dict(), status)
+        return json_response(error_fields(error), status)
     html = pages.error_page(error.error, error.description, note)
     return HTMLResponse(html, status, PAGE_HEADERS)
 
@@ -201,8 +208,7 @@ def _deny(ctx: ServerContext, item: Interaction, trace: TraceBuilder) -> Respons
     trace.fail(error, "user denied; redirected with error=access_denied")
     auth = item.request
     location = add_query(auth.redirect_uri, {
-        "error": error.error, "error_description": error.description, "state": auth.state,
-        "iss": ctx.issuer,
+        **error_fields(error), "state": auth.state, "iss": ctx.issuer,
     })
     return redirect(location, 303, {"Set-Cookie": _clear_cookie(item)})
 

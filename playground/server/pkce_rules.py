@@ -39,11 +39,12 @@ def check_challenge(params: Params, ctx: ServerContext, client: Client,
                       InvalidRequest("code_challenge_method was sent without code_challenge",
                                      rfc="RFC 7636 §4.3"))
         return None, None
-    method = _pkce_method(method, ctx, trace)
+    method = _pkce_method(method, ctx, trace, challenge)
     return _pkce_challenge(challenge, method, ctx, trace), method
 
 
-def _pkce_method(method: str | None, ctx: ServerContext, trace: TraceBuilder) -> str:
+def _pkce_method(method: str | None, ctx: ServerContext, trace: TraceBuilder,
+                 challenge: str = "") -> str:
     name = "code_challenge_method is allowed"
     if method == "S256":
         trace.check(name, True, "S256", "RFC 7636 §4.3")
@@ -56,16 +57,23 @@ def _pkce_method(method: str | None, ctx: ServerContext, trace: TraceBuilder) ->
     if method in ("plain", None) and ctx.config.allow_plain:
         trace.check(name, True, "plain (enabled on this server)", "RFC 7636 §4.3")
         return "plain"
-    trace.require(name, False, InvalidRequest(_method_error(method), rfc="RFC 7636 §4.3"))
+    trace.require(name, False, InvalidRequest(_method_error(method, challenge),
+                                              rfc="RFC 7636 §4.3"))
     raise AssertionError("unreachable")
 
 
-def _method_error(method: str | None) -> str:
+def _method_error(method: str | None, challenge: str = "") -> str:
     if method is None:
         return ("code_challenge_method is missing, so RFC 7636 §4.3 defaults it to 'plain', "
                 "which this server does not allow; send code_challenge_method=S256")
     if method == "SHA-256":
-        return "code_challenge_method 'SHA-256' is not defined; RFC 7636 §4.3 says 'S256'"
+        message = "code_challenge_method 'SHA-256' is not defined; RFC 7636 §4.3 says 'S256'"
+        if SEED_CHALLENGE.fullmatch(challenge):
+            # The seed's request has both mistakes: say so at once, not one round trip each.
+            message += ("; and code_challenge is padded standard base64 (btoa): RFC 7636 §4.2 "
+                        "wants BASE64URL-ENCODE(SHA256(code_verifier)) without padding, 43 "
+                        "characters of A-Z a-z 0-9 - _ (Appendix A)")
+        return message
     if method == "plain":
         return ("code_challenge_method 'plain' is disabled on this server; use 'S256' "
                 "(RFC 7636 §4.2, RFC 9700 §2.1.1)")

@@ -3,9 +3,10 @@
 - DNS rebinding: a page on an attacker's domain that resolves to 127.0.0.1 reaches the server
   with its own Host header; only the issuer's `host:port` is accepted (RFC 9110 §7.2, RFC 8252
   §8.3 on loopback servers).
-- CORS (Fetch standard): only the token and userinfo endpoints answer cross-origin requests, and
-  only for origins of a public client's registered redirect URIs (browser-based apps, RFC 9700
-  §2.1; the seed's client calls the token endpoint with `fetch`).
+- CORS (Fetch standard): only the token, userinfo and revocation endpoints, the metadata and the
+  JWKS answer cross-origin requests (a browser OIDC library starts with discovery), and only for
+  origins of a public client's registered redirect URIs (browser-based apps, RFC 9700 §2.1; the
+  seed's client calls the token endpoint with `fetch`). Never the authorization endpoint or pages.
 - Pages: `frame-ancestors 'none'` against clickjacking (RFC 6749 §10.13, RFC 9700 §4.16).
 """
 

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from playground.core.errors import InvalidToken, OAuthError
 from playground.server.context import ServerContext
-from playground.server.http import error_response, json_response
+from playground.server.http import error_response, json_response, wire_description
 from playground.server.tokens import require_openid
 from playground.server.trace import TraceBuilder
 from playground.server.users import USERS_BY_SUB
@@ -61,4 +61,5 @@ def userinfo_error(error: OAuthError) -> Response:
 
 
 def _quoted(text: str) -> str:
-    return text.replace("\\", "").replace('"', "'")
+    """RFC 6750 §3: the error_description character set (no '"', no '\\', ASCII only)."""
+    return wire_description(text)

@@ -212,7 +212,7 @@ def test_strict_mode_explains_the_seed_method_spelling(flow: Flow) -> None:
     result = query(response.headers["location"])
     assert result["error"] == "invalid_request"
     assert result["error_description"] == (
-        "code_challenge_method 'SHA-256' is not defined; RFC 7636 §4.3 says 'S256'"
+        "code_challenge_method 'SHA-256' is not defined; RFC 7636 section 4.3 says 'S256'"
     )
 
 

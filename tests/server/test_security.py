@@ -64,8 +64,10 @@ def test_cors_refused_for_other_and_confidential_origins(http: httpx.Client, ori
     assert "access-control-allow-origin" not in actual.headers
 
 
-def test_cors_only_on_token_and_userinfo(http: httpx.Client) -> None:
-    response = http.get("/oauth2/jwks", headers={"origin": SEED_ORIGIN})
+def test_cors_never_on_the_authorization_endpoint(http: httpx.Client) -> None:
+    # CORS is on token, userinfo, revoke, and (for browser OIDC libraries, tests/server/
+    # test_interop.py) the metadata and the JWKS; never on the pages the user interacts with.
+    response = http.get("/oauth2/authorize", headers={"origin": SEED_ORIGIN})
     assert "access-control-allow-origin" not in response.headers
     assert http.options("/oauth2/authorize", headers={"origin": SEED_ORIGIN}).status_code == 405
 

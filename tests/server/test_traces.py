@@ -9,6 +9,7 @@ import pytest
 
 from playground.core.trace import TRACE_HEADER, DecisionTrace
 from playground.server import EmbeddedServer
+from playground.server.http import wire_description
 
 from .conftest import Flow, query
 
@@ -34,7 +35,9 @@ def test_failing_check_is_named_with_its_rfc(flow: Flow, server: EmbeddedServer)
     assert failed is not None
     assert failed.name == "code_challenge_method is allowed"
     assert failed.rfc == "RFC 7636 §4.3"
-    assert failed.detail == query(response.headers["location"])["error_description"]
+    # the trace keeps "§"; the wire carries RFC 6749's error_description character set
+    assert wire_description(failed.detail) == query(response.headers["location"])[
+        "error_description"]
     names = [c.name for c in trace.checks]
     assert names.index("client_id is registered") < names.index("redirect_uri may be omitted "
                                                                 "(exactly one registered)")
