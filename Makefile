@@ -33,6 +33,7 @@ lab: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PYTHON) -m playground --screenshot docs/window.png
 	QT_QPA_PLATFORM=offscreen $(PYTHON) -m playground --auto --screenshot docs/flow.png
+	QT_QPA_PLATFORM=offscreen $(PYTHON) -m playground --auto --show lab --screenshot docs/lab.png
 
 bench: $(STAMP)
 	$(PYTHON) benchmarks/run.py

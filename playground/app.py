@@ -92,10 +92,13 @@ async def _main(app: QApplication, args: argparse.Namespace,
     window = None
     try:
         window = _window(server, errors, screenshot=bool(args.screenshot))
+        show = getattr(args, "show", "flow")
         if args.screenshot:
-            return await _screenshot(window, Path(args.screenshot), auto=bool(args.auto))
+            return await _screenshot(window, Path(args.screenshot), auto=bool(args.auto),
+                                     show=show)
         closed = loop.create_future()
         window.closed.connect(lambda: _resolve(closed))
+        window.show_view(show)
         window.show()
         await closed
         return 0
@@ -126,12 +129,17 @@ def _window(server: object, errors: ErrorReporter, *, screenshot: bool) -> MainW
     return window
 
 
-async def _screenshot(window: MainWindow, path: Path, *, auto: bool) -> int:
+async def _screenshot(window: MainWindow, path: Path, *, auto: bool, show: str = "flow") -> int:
+    """Save a PNG of the window; with `auto`, after the default flow (and with `show` 'lab',
+    after every lab scenario). 1 when that work did not end as expected."""
+    window.show_view(show)
     window.show()
     await first_paint(window)
-    ok = True
+    ok, lab_ok = True, True
     if auto:
-        ok = await window.run_auto()
+        ok = await window.run_auto(show)
+        if show == "lab":
+            lab_ok = await window.run_lab()
         await asyncio.sleep(0.05)
     pixmap = window.grab()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,6 +150,9 @@ async def _screenshot(window: MainWindow, path: Path, *, auto: bool) -> int:
         failed = window.session.failed_step
         reason = f"{failed.title}: {failed.error}" if failed else "the tokens did not verify"
         print(f"oauth-playground: the flow failed at {reason}", file=sys.stderr)
+        return 1
+    if not lab_ok:
+        print(f"oauth-playground: lab: {window.lab.summary.text()}", file=sys.stderr)
         return 1
     return 0
 

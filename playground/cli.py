@@ -25,7 +25,8 @@ COMMANDS = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="oauth-playground",
-        description="Step through OAuth 2.0 Authorization Code + PKCE with every HTTP message shown.",
+        description="Step through OAuth 2.0 Authorization Code + PKCE with every HTTP message "
+        "shown.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _configure_gui(parser)
@@ -36,12 +37,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+VIEWS = ("flow", "inspector", "tokens", "server", "lab")
+
+
 def _configure_gui(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--screenshot", metavar="FILE", help="save a PNG of the window after the first paint, then exit"
+        "--screenshot", metavar="FILE",
+        help="save a PNG of the window after the first paint, then exit",
     )
     parser.add_argument(
         "--auto", action="store_true", help="run the whole default flow first (with --screenshot)"
+    )
+    parser.add_argument(
+        "--show", choices=VIEWS, default="flow",
+        help="the pane shown below the flow: the HTTP inspector, the tokens, the server or the "
+        "lab ('flow': the app's default); with --auto --show lab every lab scenario runs too",
     )
     parser.add_argument(
         "--compat", choices=["strict", "seed"], default="strict",

@@ -49,6 +49,12 @@ class LoopbackCatcher:
         self.port = self._server.sockets[0].getsockname()[1]
         return self.redirect_uri
 
+    def expect(self) -> None:
+        """Wait for a new redirect: a started catcher that already delivered one is re-armed
+        (each run of the flow sends a new authorization request)."""
+        if self._caught is not None and self._caught.done():
+            self._caught = asyncio.get_running_loop().create_future()
+
     async def wait(self, seconds: float) -> str:
         """The full redirect URL, once the browser delivers it."""
         if self._caught is None:
@@ -131,6 +137,7 @@ class BrowserAgent:
     async def visit(self, http: httpx.AsyncClient, authorize_url: str, redirect_uri: str) -> str:
         if self.catcher.port == 0:
             await self.catcher.start()
+        self.catcher.expect()
         opened = await asyncio.to_thread(self.open_url, authorize_url)
         if not opened:
             raise UserAgentError(f"no browser could be opened; visit {authorize_url} yourself")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -74,22 +75,28 @@ class LabPanel(QWidget):
         self._session = session
         self._tasks: set[asyncio.Task[Any]] = set()
         self.verdicts: dict[str, Verdict] = {}
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self._scenarios_box())
-        splitter.addWidget(self._tamper_box())
-        splitter.addWidget(self._server_box())
-        splitter.setSizes([450, 450, 380])
+        breaking = QSplitter(Qt.Orientation.Horizontal)
+        breaking.addWidget(self._tamper_box())
+        breaking.addWidget(self._server_box())
+        breaking.setSizes([700, 700])
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self._scenarios_box(), "Scenarios")
+        self.tabs.addTab(breaking, "Tamper, faults, clock")
+        self.tabs.addTab(self._lint_box(), "RFC lint")
+        self.tabs.currentChanged.connect(self._tab_shown)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout.addWidget(self.tabs)
         self.refresh()
 
     # -- construction -------------------------------------------------------------------------
-    def _scenarios_box(self) -> QGroupBox:
-        box = QGroupBox("Scenarios")
+    def _scenarios_box(self) -> QWidget:
+        """The list at full height on the left, the selected scenario's verdict beside it."""
         self.scenario_list = QTreeWidget()
         self.scenario_list.setHeaderLabels(["Scenario", "Verdict"])
         self.scenario_list.setRootIsDecorated(False)
+        self.scenario_list.setAlternatingRowColors(True)
         for scenario in SCENARIOS:
             item = QTreeWidgetItem([scenario.title, ""])
             item.setData(0, NAME_ROLE, scenario.name)
@@ -101,7 +108,9 @@ class LabPanel(QWidget):
         if first is not None:
             self.scenario_list.setCurrentItem(first)
         self.scenario_list.currentItemChanged.connect(lambda *_: self._show_verdict())
+        self.scenario_list.itemDoubleClicked.connect(lambda *_: self.run_selected())
         self.run_button = QPushButton("Run")
+        self.run_button.setToolTip("Run the selected scenario on a clean server (double-click)")
         self.run_all_button = QPushButton("Run all")
         self.run_button.clicked.connect(self.run_selected)
         self.run_all_button.clicked.connect(self.run_all)
@@ -111,14 +120,19 @@ class LabPanel(QWidget):
         for widget in (self.run_button, self.run_all_button):
             buttons.addWidget(widget)
         buttons.addWidget(self.summary, 1)
-        layout = QVBoxLayout(box)
-        layout.addWidget(self.scenario_list, 3)
-        layout.addLayout(buttons)
-        layout.addWidget(self.verdict_text, 2)
-        return box
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.scenario_list, 1)
+        column.addLayout(buttons)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.verdict_text)
+        split.setSizes([560, 840])
+        return split
 
     def _tamper_box(self) -> QWidget:
-        box = QGroupBox("Tamper with the current flow")
+        box = QGroupBox("Tamper with the current flow (one click each; the server's answer below)")
         grid = QGridLayout()
         self.tamper_buttons: dict[str, QPushButton] = {}
         for i, action in enumerate(tamper.TAMPERS):
@@ -132,36 +146,56 @@ class LabPanel(QWidget):
         layout = QVBoxLayout(box)
         layout.addLayout(grid)
         layout.addWidget(self.tamper_text, 1)
-        lint_box = QGroupBox("RFC lint of the requests this flow sent")
+        return box
+
+    def _lint_box(self) -> QWidget:
         self.lint_list = QTreeWidget()
         self.lint_list.setHeaderLabels(["#", "Severity", "Rule", "Message", "RFC", "Fix"])
         self.lint_list.setRootIsDecorated(False)
-        _stretch(self.lint_list, 3)
+        self.lint_list.setAlternatingRowColors(True)
+        self.lint_list.setWordWrap(True)
+        header = self.lint_list.header()
+        header.setStretchLastSection(False)
+        mode = QHeaderView.ResizeMode
+        for column, how in enumerate((mode.ResizeToContents, mode.ResizeToContents,
+                                      mode.ResizeToContents, mode.Stretch,
+                                      mode.ResizeToContents, mode.Stretch)):
+            header.setSectionResizeMode(column, how)
         self.lint_button = QPushButton("Lint the current flow")
         self.lint_button.clicked.connect(self.show_lint)
-        lint_layout = QVBoxLayout(lint_box)
-        lint_layout.addWidget(self.lint_list, 1)
-        lint_layout.addWidget(self.lint_button)
-        column = QWidget()
-        column_layout = QVBoxLayout(column)
-        column_layout.setContentsMargins(0, 0, 0, 0)
-        column_layout.addWidget(box, 1)
-        column_layout.addWidget(lint_box, 1)
-        return column
+        self.lint_summary = QLabel("Every request the flow sent, checked against the RFCs: "
+                                   "deviations with the rule, the section and the fix.")
+        self.lint_summary.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.lint_summary, 1)
+        row.addWidget(self.lint_button)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(row)
+        layout.addWidget(self.lint_list, 1)
+        return page
 
     def _server_box(self) -> QWidget:
         faults = QGroupBox("Server faults")
         self.fault_boxes: dict[str, QCheckBox] = {}
-        fault_layout = QVBoxLayout(faults)
-        for fault in FAULTS:
+        grid = QGridLayout()
+        half = (len(FAULTS) + 1) // 2
+        for i, fault in enumerate(FAULTS):
             check = QCheckBox(fault.title)
             check.setToolTip(f"{fault.what}. The client must catch it: {fault.rule}")
             check.toggled.connect(lambda on, name=fault.name: self.set_fault(name, on))
-            fault_layout.addWidget(check)
+            grid.addWidget(check, i % half, i // half)
             self.fault_boxes[fault.name] = check
         self.clear_faults_button = QPushButton("All faults off")
         self.clear_faults_button.clicked.connect(self.clear_faults)
-        fault_layout.addWidget(self.clear_faults_button)
+        off_row = QHBoxLayout()
+        off_row.addWidget(QLabel("Each fault alters what the embedded server sends; the client "
+                                 "engine must catch it."), 1)
+        off_row.addWidget(self.clear_faults_button)
+        fault_layout = QVBoxLayout(faults)
+        fault_layout.addLayout(grid)
+        fault_layout.addLayout(off_row)
         fault_layout.addStretch(1)
         clock = QGroupBox("Server clock")
         clock_layout = QHBoxLayout(clock)
@@ -182,6 +216,10 @@ class LabPanel(QWidget):
         layout.addWidget(faults, 1)
         layout.addWidget(clock)
         return column
+
+    def _tab_shown(self, index: int) -> None:
+        if self.tabs.widget(index) is self.lint_list.parentWidget():
+            self.show_lint()  # what the flow has sent since the last look
 
     # -- state shown ----------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -261,6 +299,12 @@ class LabPanel(QWidget):
     async def run_all(self) -> None:
         await self._kept(self._run([s.name for s in SCENARIOS]))
 
+    async def run_scenarios(self, names: list[str] | None = None) -> list[Verdict]:
+        """Run `names` (default: every scenario) as the Run all button does; their verdicts."""
+        await self._kept(self._run(names or [s.name for s in SCENARIOS]))
+        return [self.verdicts[n] for n in names or [s.name for s in SCENARIOS]
+                if n in self.verdicts]
+
     async def _run(self, names: list[str]) -> None:
         server = self._server()
         if server is None:
@@ -301,9 +345,16 @@ class LabPanel(QWidget):
 
     def show_lint(self) -> None:
         self.lint_list.clear()
-        for exchange in self._session().log:
+        log = list(self._session().log)
+        for exchange in log:
             for found in exchange.findings:
                 self.lint_list.addTopLevelItem(_lint_item(exchange.seq, exchange.step, found))
+        count = self.lint_list.topLevelItemCount()
+        findings = "1 finding" if count == 1 else f"{count} findings"
+        requests = "1 request" if len(log) == 1 else f"{len(log)} requests"
+        self.lint_summary.setText(f"{findings} in the {requests} this flow sent (each with the "
+                                  "rule, the RFC section and the fix)." if log
+                                  else "The flow has sent no request yet: run it, then lint.")
 
     async def aclose(self) -> None:
         """Cancel running scenarios and tampers (before the loop stops)."""

@@ -10,13 +10,11 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QLabel,
     QListView,
     QMainWindow,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -24,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core import discovery, wire
+from playground.core.flowerrors import FlowError
 from playground.core.session import (
     ExchangeRecorded,
     FlowSession,
@@ -36,6 +35,8 @@ from playground.core.stepinfo import SEED_CLIENT_ID, ClientConfig
 from playground.core.useragent import InAppAgent
 from playground.server.clients import Client
 from playground.ui import theme
+from playground.ui.agent_modes import AgentModes, is_loopback
+from playground.ui.further import FurtherSteps
 from playground.ui.inspector import Inspector
 from playground.ui.lab_panel import LabPanel
 from playground.ui.server_control import ServerController
@@ -48,6 +49,7 @@ from playground.ui.tasks import TaskRunner, busy
 from playground.ui.tokens import TokenViewer
 
 DEFAULT_SIZE = (1400, 900)
+VIEW_TABS = {"inspector": 0, "tokens": 1, "server": 2, "lab": 3}
 SPLITTERS = ("vertical", "top")
 
 
@@ -61,14 +63,6 @@ def client_config(issuer: str, client: Client | None, scope: str = "") -> Client
         client_secret=client.secret or None, auth_method=method,  # type: ignore[arg-type]
         scope=scope or " ".join(client.scopes),
     )
-
-
-def _scrolling(widget: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    return area
 
 
 class MainWindow(QMainWindow):
@@ -93,10 +87,13 @@ class MainWindow(QMainWindow):
                                      self.reset_action])
         self.inspector = Inspector()
         self.tokens = TokenViewer(now=server.clock.now, fetch_jwks=self.fetch_jwks)
+        self.further = FurtherSteps(lambda: self.session, self.tasks)
+        self.tokens.add_bar(self.further)
         self.server_panel = ServerPanel(server, self.tasks)
         self.lab = LabPanel(lambda: self.server.server, lambda: self.session)
         self.banner = QLabel()
         self.banner_close = QPushButton("Dismiss")
+        self.agent_modes = AgentModes(self.user_agent_view.consent.decide, parent=self)
         self._layout()
         self._connect()
         self._attach_session()
@@ -155,7 +152,7 @@ class MainWindow(QMainWindow):
         self.bottom.addTab(self.inspector, "HTTP inspector")
         self.bottom.addTab(self.tokens, "Tokens")
         self.bottom.addTab(self.server_panel, "Server")
-        self.bottom.addTab(_scrolling(self.lab), "Lab")  # dense: must not set the pane's height
+        self.bottom.addTab(self.lab, "Lab")
         self.top = QSplitter(Qt.Orientation.Horizontal)
         self.top.addWidget(self.steps_view)
         self.top.addWidget(self.step_panel)
@@ -189,6 +186,11 @@ class MainWindow(QMainWindow):
         self.server.state_changed.connect(self._server_changed)
         self.server.state_changed.connect(self.lab.refresh)
         self.lab.clock_moved.connect(lambda _offset: self.tokens.tick())
+        self.further.refreshed.connect(self._refreshed)
+        self.user_agent_view.mode_chosen.connect(self.set_agent_mode)
+        self.agent_modes.browser_launched.connect(self._browser_launched)
+        self.agent_modes.paste_requested.connect(self._paste_requested)
+        self.user_agent_view.external.pasted.connect(self._pasted)
         self.server.clients_changed.connect(self._refresh_clients)
         self.server.start_failed.connect(
             lambda text: self.show_message(f"The embedded server did not start: {text}"))
@@ -278,13 +280,21 @@ class MainWindow(QMainWindow):
             self.steps_model.refresh()
             self._show_step(self.current_key)
 
+    def _refreshed(self, _outcome: object) -> None:
+        """New tokens from a refresh: show them decoded now, verified once the step has run."""
+        self.update_tokens()
+        self.start_flow(self.session.run("tokens"), "verify refreshed tokens")
+
     def update_tokens(self) -> None:
+        self.further.update_state()
         answer = outcome_of(self.session, "token")
         if answer is None:
             self.tokens.clear()
             return
         response = answer.response
-        verified = outcome_of(self.session, "tokens")
+        tokens_step = self.session.step("tokens")
+        verified = outcome_of(self.session, "tokens") \
+            if tokens_step.state in (StepState.DONE, StepState.FAILED) else None
         id_check = verified.id_token if verified else None
         at_check = verified.access_token if verified else None
         self.tokens.page("access token").show_token(response.access_token, at_check)
@@ -315,6 +325,8 @@ class MainWindow(QMainWindow):
             self.session.set_input("token", name, value)
         self.remembered.last_client = client.id
         self.remembered.last_scopes = config.scope
+        if self.agent_modes.mode != "in_app":
+            self.set_agent_mode(self.agent_modes.mode)
         self._show_step(self.current_key)
 
     def _server_changed(self) -> None:
@@ -325,6 +337,46 @@ class MainWindow(QMainWindow):
                 self.session.set_input("discovery", "issuer", issuer)
             self._embedded_issuer = issuer
         self._show_step(self.current_key)
+
+    # -- the user agent's mode --------------------------------------------------------------
+    def set_agent_mode(self, mode: str) -> Any:
+        """Use the in-app agent, the system browser + loopback catcher, or manual paste."""
+        return self.tasks.start(self._switch_agent(mode), f"user agent: {mode}")
+
+    async def _switch_agent(self, mode: str) -> None:
+        client_id = str(self.session.inputs("authorize_url").get("client_id") or "")
+        client = self.server.client(client_id)
+        redirects = list(client.redirect) if client is not None else []
+        loopback = [r for r in redirects if is_loopback(r)]
+        registered = (loopback or redirects or [self.session.config.redirect_uri or ""])[0]
+        try:
+            agent, redirect_uri = await self.agent_modes.switch(mode, registered)
+        except FlowError as exc:
+            self.show_message(f"System browser mode: {exc}")
+            mode, (agent, redirect_uri) = "in_app", await self.agent_modes.switch("in_app",
+                                                                                registered)
+        self.session.user_agent = agent
+        self.session.set_input("authorize_url", "redirect_uri", redirect_uri or None)
+        self.session.set_input("authorize_url", "params", None)
+        self.user_agent_view.show_mode(mode)
+        refused = client is not None and not loopback
+        self.user_agent_view.external.show_mode_ready(
+            mode, redirect_uri, client.display_name if refused and client else None)
+        self._show_step(self.current_key)
+
+    def _browser_launched(self, url: str, opened: bool) -> None:
+        catcher = self.agent_modes.catcher
+        where = catcher.redirect_uri if catcher else "the loopback address"
+        self.user_agent_view.external.show_launched(url, opened, where)
+        self.select_step("user_agent")
+
+    def _paste_requested(self, url: str) -> None:
+        self.user_agent_view.external.show_paste_wait(url)
+        self.select_step("user_agent")
+
+    def _pasted(self, text: str) -> None:
+        self.user_agent_view.external.show_pasted(bool(text), bool(text)
+                                                  and self.agent_modes.paste(text))
 
     # -- running --------------------------------------------------------------------------
     def run_selected(self) -> None:
@@ -351,21 +403,46 @@ class MainWindow(QMainWindow):
         if self.flow_task is not None and not self.flow_task.done():
             self.flow_task.cancel()
         self.user_agent_view.consent.reset()
+        self.agent_modes.cancel_paste()
+        self.user_agent_view.external.set_waiting(False)
         self.session.reset()
         self.tokens.clear()
+        self.further.update_state()
+        if self.agent_modes.mode != "in_app":  # the reset inputs need its redirect_uri again
+            self.set_agent_mode(self.agent_modes.mode)
         self.steps_model.refresh()
         self.select_step("discovery")
 
-    async def run_auto(self) -> bool:
-        """Run the whole default flow approving consent; True when the tokens verified."""
+    async def run_auto(self, show: str = "flow") -> bool:
+        """Run the whole default flow approving consent, then show `show` (a `VIEWS` name; the
+        default is the decoded ID token); True when the tokens verified."""
         self.user_agent_view.consent.auto_approve = True
         self.vertical.setSizes([400, 500])  # room for the decoded tokens
         await self.start_flow(self.session.run_all(), "auto flow")
         tokens = self.session.step("tokens")
         self.select_step("tokens")
-        self.show_tab(1)
-        self.tokens.tabs.setCurrentIndex(1)
+        if show in ("flow", "tokens"):
+            self.show_tab(VIEW_TABS["tokens"])
+            self.tokens.tabs.setCurrentIndex(1)
+        else:
+            self.show_view(show)
+        if show == "inspector":
+            self.inspector.select_last("token")
+            self.inspector.detail.tabs.setCurrentIndex(1)  # the server's decision
         return tokens.state is StepState.DONE and bool(tokens.outcome and tokens.outcome.ok)
+
+    async def run_lab(self) -> bool:
+        """Run every lab scenario in the Lab tab; True when each ended as expected."""
+        self.show_view("lab")
+        verdicts = await self.lab.run_scenarios()
+        return bool(verdicts) and all(v.passed for v in verdicts)
+
+    def show_view(self, name: str) -> None:
+        """Show the bottom pane `name` ('flow' leaves the window as it opens)."""
+        if name == "lab":
+            self.vertical.setSizes([260, 640])  # the lab needs the height more than the step
+        if name in VIEW_TABS:
+            self.show_tab(VIEW_TABS[name])
 
     async def fetch_jwks(self, url: str) -> dict[str, Any]:
         request = wire.HttpRequest("GET", url, (("Accept", "application/json"),))
@@ -407,5 +484,6 @@ class MainWindow(QMainWindow):
         self.user_agent_view.consent.cancel()
         await self.lab.aclose()
         await self.tasks.aclose()
+        await self.agent_modes.aclose()
         self.server.bridge.detach("session")
         await self.session.aclose()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -27,9 +28,11 @@ from PySide6.QtWidgets import (
 
 from playground.core import steps
 from playground.core.authorize import Param
+from playground.core.jwtinspect import TIME_CLAIMS, readable_time
 from playground.core.session import FlowSession, StepState
 from playground.server.clients import Client
 from playground.ui import theme
+from playground.ui.agent_modes import MODES, ExternalAgentPage
 from playground.ui.authorize_panel import AuthorizePanel, ParamsEditor
 from playground.ui.consent import ConsentPanel
 from playground.ui.exchange_view import pairs_table
@@ -194,24 +197,40 @@ class AuthorizeView(StepView):
 
 class UserAgentView(StepView):
     key = "user_agent"
+    mode_chosen = Signal(str)  # a key of agent_modes.MODES
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.mode = theme.narrow(QComboBox(), 30)
+        for key, label in MODES.items():
+            self.mode.addItem(label, key)
+        self.mode.activated.connect(lambda i: self.mode_chosen.emit(self.mode.itemData(i)))
         self.consent = ConsentPanel()
+        self.external = ExternalAgentPage()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.consent)
+        self.pages.addWidget(self.external)
         self.redirect = QLabel()
         self.redirect.setWordWrap(True)
-        self.paste = _line(lambda text: self.edit("redirect_url", text or None))
-        self.paste.setPlaceholderText("Manual mode: paste the full redirect URL from a browser")
-        form = QFormLayout()
-        form.addRow("Redirect captured:", self.redirect)
-        form.addRow("Or paste:", self.paste)
-        self.layout_.addWidget(self.consent)
-        self.layout_.addLayout(form)
+        self.redirect.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        top = QFormLayout()
+        top.addRow("User agent:", self.mode)
+        bottom = QFormLayout()
+        bottom.addRow("Redirect captured:", self.redirect)
+        self.layout_.addLayout(top)
+        self.layout_.addWidget(self.pages)
+        self.layout_.addLayout(bottom)
         self.layout_.addStretch(1)
+
+    def show_mode(self, mode: str) -> None:
+        self.mode.setCurrentIndex(max(0, self.mode.findData(mode)))
+        self.pages.setCurrentWidget(self.consent if mode == "in_app" else self.external)
+        self.external.set_mode(mode)
 
     def show_session(self, session: FlowSession) -> None:
         step = session.step("user_agent")
-        self.paste.setText(str(step.inputs.get("redirect_url") or ""))
+        request = session.step("authorize_url").outcome
+        self.external.set_url(request.url if request is not None else "")
         outcome = step.outcome
         if outcome is None:
             self.redirect.setText("\u2014 (not followed: the client's redirect_uri is captured)")
@@ -381,9 +400,17 @@ class UserInfoView(StepView):
             self.claims.set_pairs([])
             self.sub_check.set_rows([])
             return
-        self.claims.set_pairs([(k, v if isinstance(v, str) else json.dumps(v))
-                               for k, v in info.claims.items()])
+        self.claims.set_pairs([(k, claim_text(k, v)) for k, v in info.claims.items()])
         self.sub_check.set_rows(check_rows([info.sub_check]))
+
+
+def claim_text(name: str, value: Any) -> str:
+    """A claim's value as text; a time claim (updated_at, auth_time …) with its UTC date, as the
+    token viewer shows it."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    timed = name in TIME_CLAIMS or name.endswith("_at")
+    readable = readable_time(value) if timed else None
+    return f"{text}  ({readable})" if readable else text
 
 
 VIEWS: tuple[type[StepView], ...] = (DiscoveryView, PkceView, AuthorizeView, UserAgentView,

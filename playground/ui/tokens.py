@@ -67,21 +67,25 @@ class TokenPage(QWidget):
         self.tree.setModel(self.claims)
         self.tree.setAlternatingRowColors(True)
         self.tree.setColumnWidth(0, 170)
-        self.tree.setColumnWidth(1, 330)
+        self.tree.setColumnWidth(1, 420)
         self.checks = ChecksModel(self)
         self.checks_view = _checks_table(self.checks)
+        self.below = QTabWidget()
         self._layout()
         self.show_token(None)
 
     def _layout(self) -> None:
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.checks_view)
-        right.addWidget(self.encoded)
-        right.setSizes([260, 120])
-        split = QSplitter(Qt.Orientation.Horizontal)
+        """The claims tree at full width (Meaning needs it) above the checklist, whose Detail
+        needs it too; the encoded token shares the lower half as a second tab."""
+        self.below.setDocumentMode(True)
+        self.below.addTab(self.checks_view, "Verification checklist")
+        self.below.addTab(self.encoded, "Encoded token")
+        split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.tree)
-        split.addWidget(right)
-        split.setSizes([640, 560])
+        split.addWidget(self.below)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.split = split
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
         top.addWidget(self.countdown)
@@ -141,13 +145,15 @@ def _checks_table(model: ChecksModel) -> QTableView:
     table = QTableView()
     table.setModel(model)
     table.verticalHeader().hide()
-    table.setWordWrap(False)
+    table.setWordWrap(True)
+    table.setTextElideMode(Qt.TextElideMode.ElideNone)
     header = table.horizontalHeader()
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
     header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
     theme.compact(table)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return table
 
 
@@ -230,9 +236,10 @@ class TokenViewer(QWidget):
             self.tabs.addTab(page, kind[0].upper() + kind[1:])
         self.decoder = DecoderPage(fetch_jwks)
         self.tabs.addTab(self.decoder, "Decode a JWT")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tabs)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.layout_.setSpacing(2)
+        self.layout_.addWidget(self.tabs, 1)
         self.timer = QTimer(self, interval=1000)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
@@ -241,6 +248,10 @@ class TokenViewer(QWidget):
         now = self.now()
         for page in (*self.pages.values(), self.decoder.page):
             page.tick(now)
+
+    def add_bar(self, bar: QWidget) -> None:
+        """Put `bar` (the further steps) above the token tabs."""
+        self.layout_.insertWidget(0, bar)
 
     def page(self, kind: str) -> TokenPage:
         return self.pages[kind]

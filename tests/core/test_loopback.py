@@ -65,3 +65,17 @@ def test_no_browser_is_a_clear_error() -> None:
 
 def test_with_port() -> None:
     assert with_port("http://127.0.0.1/callback", 4321) == "http://127.0.0.1:4321/callback"
+
+
+def test_catcher_waits_for_a_new_redirect_on_each_run() -> None:
+    async def main() -> list[str]:
+        caught = []
+        async with LoopbackCatcher() as catcher, httpx.AsyncClient() as browser:
+            for code in ("1", "2"):
+                catcher.expect()
+                await browser.get(f"{catcher.redirect_uri}?code={code}")
+                caught.append(await catcher.wait(5))
+        return caught
+
+    first, second = asyncio.run(main())
+    assert first.endswith("?code=1") and second.endswith("?code=2")

@@ -65,6 +65,31 @@ def test_auto_screenshot_runs_the_flow_and_saves_a_png(tmp_path: Path) -> None:
     assert result.stderr == ""
 
 
+def test_auto_lab_screenshot_runs_every_scenario(tmp_path: Path) -> None:
+    shot = tmp_path / "lab.png"
+    result = _run_app(tmp_path, "--auto", "--show", "lab", "--screenshot", str(shot),
+                      QT_QPA_PLATFORM="offscreen")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert QImage(str(shot)).size().toTuple() == (1400, 900)
+
+
+def test_show_picks_the_pane_and_lab_verdicts_appear(qtbot: QtBot, window: MainWindow,
+                                                     tmp_path: Path) -> None:
+    window.show_view("server")
+    assert window.bottom.currentWidget() is window.server_panel
+    task = asyncio.ensure_future(
+        app_module._screenshot(window, tmp_path / "lab.png", auto=True, show="lab"))
+    qtbot.waitUntil(task.done, timeout=60_000)
+    assert task.result() == 0
+    assert window.bottom.currentWidget() is window.lab
+    lab = window.lab
+    verdicts = {lab.scenario_list.topLevelItem(i).text(1)
+                for i in range(lab.scenario_list.topLevelItemCount())}
+    assert verdicts == {"as expected"}
+    assert lab.summary.text().endswith("ended as expected")
+
+
 def test_plain_screenshot_with_the_seed_compat_switch(tmp_path: Path) -> None:
     shot = tmp_path / "window.png"
     result = _run_app(tmp_path, "--compat", "seed", "--screenshot", str(shot),
