@@ -22,6 +22,7 @@ from playground.core import (
     pkce,
     revocation,
     token,
+    tokenverify,
     userinfo,
 )
 from playground.core.checks import CheckResult
@@ -351,6 +352,7 @@ def _expectations(ctx: StepContext, meta: discovery.ProviderMetadata) -> jwt.Exp
         audience=client_id,
         client_id=client_id,
         nonce=_expected_nonce(ctx),
+        no_nonce_reason=_no_nonce_reason(ctx),
         access_token=ctx.outcome("token").response.access_token,
         algorithms=tuple(inputs.get("algorithms") or jwt.DEFAULT_ALGORITHMS),
         leeway=float(_pick(inputs, "leeway", 60.0)),
@@ -363,6 +365,12 @@ def _expected_nonce(ctx: StepContext) -> str | None:
         return None
     nonce: str | None = ctx.outcome("authorize_url").nonce
     return nonce
+
+
+def _no_nonce_reason(ctx: StepContext) -> str:
+    if ctx.outcome("token").grant_type == "refresh_token":
+        return "an ID token from a refresh carries no nonce to compare (OIDC Core §12.2)"
+    return tokenverify.NO_NONCE_SENT
 
 
 def _presence(ctx: StepContext, answer: token.TokenResponse) -> tuple[CheckResult, ...]:

@@ -40,6 +40,7 @@ TokenKind = Literal["id_token", "access_token", "jwt"]
 
 
 TokenCheck = CheckResult
+NO_NONCE_SENT = "no nonce was sent in the authorize request"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ class Expectations:
     audience: str | None = None
     client_id: str | None = None
     nonce: str | None = None
+    # Why no nonce is expected, shown when the nonce check is skipped.
+    no_nonce_reason: str = NO_NONCE_SENT
     access_token: str | None = None
     algorithms: tuple[str, ...] = DEFAULT_ALGORITHMS
     leeway: float = 60.0
@@ -230,7 +233,7 @@ def _claim_checks(
     if kind == "id_token":
         checks += [
             _check_azp(claims, expect.client_id or expect.audience),
-            _check_nonce(claims.get("nonce"), expect.nonce),
+            _check_nonce(claims.get("nonce"), expect),
             _check_at_hash(claims.get("at_hash"), expect.access_token, found.alg),
         ]
     return checks
@@ -325,10 +328,11 @@ def _check_nbf(nbf: Any, now: float, leeway: float) -> TokenCheck:
     return TokenCheck("nbf", "pass", "already valid", rule)
 
 
-def _check_nonce(nonce: Any, expected: str | None) -> TokenCheck:
+def _check_nonce(nonce: Any, expect: Expectations) -> TokenCheck:
     rule = "OIDC Core §3.1.3.7 (11)"
+    expected = expect.nonce
     if expected is None:
-        return TokenCheck("nonce", "skip", "no nonce was sent in the authorize request", rule)
+        return TokenCheck("nonce", "skip", expect.no_nonce_reason, rule)
     if nonce == expected:
         return TokenCheck("nonce", "pass", "nonce matches the one sent", rule)
     return TokenCheck("nonce", "fail", f"nonce is {nonce!r}, the request sent {expected!r}", rule)

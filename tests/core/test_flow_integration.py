@@ -351,3 +351,18 @@ def test_a_slow_token_endpoint_times_out_cleanly(server: EmbeddedServer) -> None
         server.faults.slow_seconds = slow
     error = flow.step("token").error
     assert error is not None and str(error).endswith("no answer (timed out)")
+
+
+def test_refreshed_id_token_says_why_its_nonce_is_not_compared(server: EmbeddedServer) -> None:
+    """OIDC Core §12.2: the ID token of a refresh has no nonce to compare; the skip says so."""
+    reasons: list[str] = []
+
+    async def body(flow: FlowSession) -> None:
+        assert await flow.run_all()
+        await flow.refresh()
+        await flow.run("tokens")
+        checks = flow.step("tokens").outcome.id_token.checks
+        reasons.extend(c.reason for c in checks if c.name == "nonce")
+
+    run(server, body)
+    assert len(reasons) == 1 and "refresh" in reasons[0] and "§12.2" in reasons[0]
