@@ -40,7 +40,7 @@ def test_json_view_matches_the_contract(flow: Flow) -> None:
     assert view["uid"] == uid
     assert view["prompt"] == "login"
     assert view["action"] == f"/interaction/{uid}/login"
-    assert view["client"] == {"id": flow.client_id, "name": "Seed browser client",
+    assert view["client"] == {"id": flow.client_id, "name": flow.client_id,
                               "firstParty": False, "redirect": SEED_REDIRECT}
     assert [s["name"] for s in view["scopes"]] == ["openid", "email", "profile", "offline_access"]
     assert all(s["description"] for s in view["scopes"])
