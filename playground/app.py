@@ -15,9 +15,10 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from playground.display import display_problem
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QWidget
@@ -27,29 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("playground")
 
-HEADLESS_PLATFORMS = frozenset({"offscreen", "minimal", "vnc", "eglfs", "linuxfb", "vkkhrdisplay"})
-NO_DISPLAY = (
-    "oauth-playground: no display available (DISPLAY and WAYLAND_DISPLAY are unset); "
-    "set QT_QPA_PLATFORM=offscreen (e.g. with --screenshot FILE), or use "
-    "`oauth-playground serve` / `oauth-playground flow` in a terminal"
-)
 OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints()"
-
-
-def display_problem(env: Mapping[str, str], platform: str = sys.platform) -> str | None:
-    """Why Qt could not open a window here, as one line; None when it can."""
-    if platform in ("win32", "darwin"):
-        return None
-    qpa = env.get("QT_QPA_PLATFORM", "").split(":", 1)[0].strip().lower()
-    if qpa in HEADLESS_PLATFORMS:
-        return None
-    if qpa == "xcb" and not env.get("DISPLAY"):
-        return NO_DISPLAY
-    if qpa.startswith("wayland") and not env.get("WAYLAND_DISPLAY"):
-        return NO_DISPLAY
-    if not qpa and not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
-        return NO_DISPLAY
-    return None
 
 
 def run(args: argparse.Namespace) -> int:

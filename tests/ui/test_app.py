@@ -14,7 +14,6 @@ from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from playground import app as app_module
-from playground.app import NO_DISPLAY, display_problem
 from playground.ui.main_window import MainWindow
 from playground.ui.server_control import ServerController
 from tests.ui.conftest import close_window
@@ -35,15 +34,6 @@ def _run_app(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProc
         timeout=60, env=_env(OAUTH_PLAYGROUND_SETTINGS=str(tmp_path / "s.ini"), **env),
         check=False,
     )
-
-
-def test_display_problem_rules() -> None:
-    assert display_problem({}, "linux") == NO_DISPLAY
-    assert display_problem({"DISPLAY": ":0"}, "linux") is None
-    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
-    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
-    assert display_problem({"QT_QPA_PLATFORM": "xcb"}, "linux") == NO_DISPLAY
-    assert display_problem({}, "darwin") is None
 
 
 def test_no_display_prints_one_line_and_exits_2(tmp_path: Path) -> None:
