@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SCOPE, WEB_CLIENT, WEB_REDIRECT, WEB_SECRET  # noqa: E402
+from common import SCOPE, WEB_CLIENT, WEB_REDIRECT, WEB_SECRET
 
 CONCURRENCY = 8
 FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
@@ -132,12 +132,13 @@ async def run_flows(driver: Driver, seconds: float, limit: int) -> dict[str, flo
         deadline = time.perf_counter() + 0.5  # warm-up: connections, first-use paths
         for _ in range(2):
             await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        done = 0
+        warmup, done = done, 0
     cpu0, start = time.process_time(), time.perf_counter()
     deadline = start + seconds
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
     elapsed = time.perf_counter() - start
-    return {"flows": done, "seconds": elapsed, "per_second": done / elapsed,
+    return {"flows": done, "warmup_flows": warmup, "seconds": elapsed,
+            "per_second": done / elapsed,
             "driver_cpu": (time.process_time() - cpu0) / elapsed}
 
 

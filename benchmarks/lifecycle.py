@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
+import httpx
 
-from playground.server import EmbeddedServer, runner  # noqa: E402
+from playground.server import EmbeddedServer, runner
 
 RUNS = 15
 
@@ -32,9 +32,10 @@ def main() -> int:
             began = time.perf_counter()
             server.stop()
             stops.append((time.perf_counter() - began) * 1000)
+    loop = "uvloop" if runner.LOOP_FACTORY else "asyncio"
     print(json.dumps({"start_ms": statistics.median(starts), "stop_ms": statistics.median(stops),
                       "start_max_ms": max(starts), "stop_max_ms": max(stops), "runs": RUNS,
-                      "stack": f"{runner.HTTP} + {'uvloop' if runner.LOOP_FACTORY else 'asyncio'}"}))
+                      "stack": f"{runner.HTTP} + {loop}"}))
     return 0
 
 

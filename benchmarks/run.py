@@ -4,7 +4,7 @@ benchmarks/results.json. Needs no display (Qt runs offscreen). Without node/npm 
 oidc-provider comparisons say "skipped: <reason>". Exit status 0 whatever the figures say:
 benchmarks report, tests assert.
 
-    .venv/bin/python benchmarks/run.py                 # everything (`make bench`), ~4 minutes
+    .venv/bin/python benchmarks/run.py                 # everything (`make bench`), ~6 minutes
     .venv/bin/python benchmarks/run.py --only startup,lifecycle --runs 5
 """
 
@@ -23,11 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import throughput  # noqa: E402
-from common import (  # noqa: E402
+import throughput
+from common import (
     HERE,
     PYTHON,
     Skipped,
+    Target,
+    cpu_seconds,
     env,
     median,
     oidc_provider,
@@ -64,11 +66,12 @@ def startup(runs: int) -> list[Row]:
         ms, report = _probe("app")
         app_ms.append(ms)
         app_rss.append(report["rss_mib"])
-        ready.append(report["server_ready"] is not None and report["server_ready"] <= report["painted"])
+        ready.append(report["server_ready"] is not None
+                     and report["server_ready"] <= report["painted"])
     ratio = median(app_ms) / median(bare_ms)
     rss = median(app_rss)
     met = ratio <= 2.0 and rss <= 130 and all(ready)
-    return [Row("cold start to first paint, server ready (median of %d)" % runs,
+    return [Row(f"cold start to first paint, server ready (median of {runs})",
                 f"{median(app_ms):.0f} ms, RSS {rss:.0f} MiB",
                 f"bare PySide6 window {median(bare_ms):.0f} ms, RSS {median(bare_rss):.0f} MiB",
                 f"{ratio:.2f}x", "<= 2.0x, RSS <= 130 MiB", "met" if met else "missed")]
@@ -84,25 +87,36 @@ def stall(runs: int) -> list[Row]:
                 f"{worst / FRAME_MS:.2f}x", "<= 16 ms", "met" if worst <= FRAME_MS else "missed")]
 
 
-def _servers() -> tuple[Callable[[], object], Callable[[], object]]:
-    return playground_server, oidc_provider
+def _best(results: list[dict]) -> dict:  # type: ignore[type-arg]
+    """Per grant, the round with the most requests/s (drift on a shared machine only slows)."""
+    return {grant: max((r[grant] for r in results), key=lambda x: x["per_second"])
+            for grant in results[0]}
 
 
 def token_throughput(runs: int) -> list[Row]:
-    with playground_server() as target:
-        ours = throughput.measure(target)
-    try:
-        with oidc_provider() as target:
-            theirs = throughput.measure(target)
-    except Skipped as exc:
-        return [Row(f"token endpoint, {grant}", _rps(ours[grant]), "oidc-provider", "-",
-                    ">= 1.5x", f"skipped: {exc}") for grant in ours]
+    rounds = 2 if runs >= 5 else 1
+    ours, theirs = [], []
+    skipped = None
+    for _ in range(rounds):  # alternate the servers, so drift hits both alike
+        with playground_server() as target:
+            ours.append(throughput.measure(target))
+        if skipped is None:
+            try:
+                with oidc_provider() as target:
+                    theirs.append(throughput.measure(target))
+            except Skipped as exc:
+                skipped = str(exc)
+    best = _best(ours)
+    if skipped is not None:
+        return [Row(f"token endpoint, {grant} grant", _rps(best[grant]), "oidc-provider", "-",
+                    ">= 1.5x", f"skipped: {skipped}") for grant in best]
+    other = _best(theirs)
     rows = []
     for grant in ("refresh_token", "authorization_code"):
-        ratio = ours[grant]["per_second"] / theirs[grant]["per_second"]
-        rows.append(Row(f"token endpoint, {grant} grant (8 connections)", _rps(ours[grant]),
-                        "oidc-provider " + _rps(theirs[grant]), f"{ratio:.2f}x", ">= 1.5x",
-                        "met" if ratio >= 1.5 else "missed"))
+        ratio = best[grant]["per_second"] / other[grant]["per_second"]
+        rows.append(Row(f"token endpoint, {grant} grant (8 connections, best of {rounds})",
+                        _rps(best[grant]), "oidc-provider " + _rps(other[grant]),
+                        f"{ratio:.2f}x", ">= 1.5x", "met" if ratio >= 1.5 else "missed"))
     return rows
 
 
@@ -113,16 +127,25 @@ def _rps(result: dict) -> str:  # type: ignore[type-arg]
             f"server CPU {result['server_cpu']:.2f}, generator CPU {result['generator_cpu']:.2f})")
 
 
-def _flows(target: object, seconds: float) -> dict:  # type: ignore[type-arg]
-    return run_json([PYTHON, str(HERE / "flows.py"), target.issuer,  # type: ignore[attr-defined]
-                     "--kind", target.kind, "--mode", "flows",  # type: ignore[attr-defined]
-                     "--seconds", str(seconds), "--count", "100000"])
+def _flows(target: Target, seconds: float) -> dict:  # type: ignore[type-arg]
+    cpu0 = cpu_seconds(target.pid)
+    result = run_json([PYTHON, str(HERE / "flows.py"), target.issuer, "--kind", target.kind,
+                       "--mode", "flows", "--seconds", str(seconds), "--count", "100000"])
+    # The driver warms up for ~1 s before its measured window; count that CPU's flows too.
+    result["server_cpu_ms_per_flow"] = (cpu_seconds(target.pid) - cpu0) * 1000 / max(
+        1, result["flows"] + result.get("warmup_flows", 0))
+    return result
+
+
+def _flow_text(result: dict) -> str:  # type: ignore[type-arg]
+    return (f"{result['per_second']:.0f} flows/s (server CPU {result['server_cpu_ms_per_flow']:.1f}"
+            f" ms a flow; driver CPU {result['driver_cpu']:.2f})")
 
 
 def flows(runs: int) -> list[Row]:
     with playground_server() as target:
         ours = _flows(target, 5.0)
-    text = f"{ours['per_second']:.0f} flows/s (driver CPU {ours['driver_cpu']:.2f})"
+    text = _flow_text(ours)
     try:
         with oidc_provider() as target:
             theirs = _flows(target, 5.0)
@@ -131,8 +154,7 @@ def flows(runs: int) -> list[Row]:
                     f"skipped: {exc}")]
     ratio = ours["per_second"] / theirs["per_second"]
     return [Row("complete headless PKCE flows (8 concurrent user agents)", text,
-                f"oidc-provider {theirs['per_second']:.0f} flows/s "
-                f"(driver CPU {theirs['driver_cpu']:.2f})", f"{ratio:.2f}x", ">= 1.0x",
+                f"oidc-provider {_flow_text(theirs)}", f"{ratio:.2f}x", ">= 1.0x",
                 "met" if ratio >= 1.0 else "missed")]
 
 
@@ -211,7 +233,9 @@ def main() -> int:
         except Skipped as exc:
             rows.append(Row(name, "-", "-", "-", "-", f"skipped: {exc}"))
         except Exception as exc:  # a broken figure must not hide the others
-            rows.append(Row(name, "-", "-", "-", "-", f"error: {exc}"[:300]))
+            last = [ln.strip() for ln in str(exc).splitlines() if ln.strip()][-1:] or ["?"]
+            rows.append(Row(name, "-", "-", "-", "-",
+                            f"error: {last[0]}"[:200].replace("|", "/")))
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = table(rows)
     print(text)

@@ -88,7 +88,7 @@ def stall() -> int:
     gaps: list[float] = []
     original = main_window.MainWindow.run_auto
 
-    async def run_auto(self: main_window.MainWindow) -> bool:
+    async def run_auto(self: main_window.MainWindow, *args: object, **kwargs: object) -> bool:
         clock, timer = QElapsedTimer(), QTimer()
         timer.setTimerType(Qt.TimerType.PreciseTimer)
         timer.setInterval(1)
@@ -104,7 +104,7 @@ def stall() -> int:
         timer.start()
         started = time.perf_counter()
         try:
-            return await original(self)
+            return await original(self, *args, **kwargs)  # type: ignore[arg-type]
         finally:
             timer.stop()
             report(ok=True, flow_ms=(time.perf_counter() - started) * 1000,
