@@ -1,9 +1,9 @@
 """Verify a JWT and list every check: signature against the JWKS, alg allow-list, claims.
 
 RFC 7515 §5.2 (signature), RFC 8725 §3.1 (alg allow-list, never none), OpenID Connect Core 1.0
-§3.1.3.7 (ID token validation: iss, aud, azp, exp, iat, nonce), §3.1.3.6 (at_hash), RFC 9068
-§4 (JWT access tokens: typ at+jwt, required claims). PyJWT does the JOSE work (PyJWKSet, PyJWS).
-The public names are re-exported by jwt.py.
+§3.1.3.7 (ID token validation: iss, aud, azp, exp, iat, nonce), §3.1.3.6 and §3.1.3.8 (at_hash),
+RFC 9068 §4 (JWT access tokens: typ at+jwt, required claims). PyJWT does the JOSE work
+(PyJWKSet, PyJWS). The public names are re-exported by jwt.py.
 """
 
 from __future__ import annotations
@@ -346,7 +346,7 @@ def at_hash(access_token: str, alg: str) -> str:
 
 
 def _check_at_hash(value: Any, access_token: str | None, alg: str | None) -> TokenCheck:
-    rule = "OIDC Core §3.2.2.9"
+    rule = "OIDC Core §3.1.3.8"
     if value is None:
         return TokenCheck("at_hash", "skip", "no at_hash (optional in the code flow)", rule)
     if access_token is None:

@@ -56,7 +56,7 @@ FAULTS: tuple[Fault, ...] = (
           f"the id_token's aud is {WRONG_AUDIENCE!r}"),
     Fault("id-token-no-at-hash", "id_token without at_hash", "OIDC Core §3.1.3.6",
           "the id_token carries no at_hash (OPTIONAL in the code flow)"),
-    Fault("id-token-wrong-at-hash", "id_token with a wrong at_hash", "OIDC Core §3.2.2.9",
+    Fault("id-token-wrong-at-hash", "id_token with a wrong at_hash", "OIDC Core §3.1.3.8",
           "the id_token's at_hash is the hash of another access token"),
     Fault("id-token-nonce-mismatch", "id_token with another nonce", "OIDC Core §3.1.3.7 (11)",
           "the id_token's nonce differs from the one in the authorization request"),

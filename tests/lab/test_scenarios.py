@@ -35,7 +35,7 @@ EXPECTED = {
     "unknown-kid": ("RFC 7515 §4.1.4", "is not in the issuer's JWKS"),
     "foreign-key": ("RFC 7515 §5.2", "signature does not match"),
     "wrong-aud": ("OIDC Core §3.1.3.7 (3)", "another-client"),
-    "wrong-at-hash": ("OIDC Core §3.2.2.9", "at_hash failed"),
+    "wrong-at-hash": ("OIDC Core §3.1.3.8", "at_hash failed"),
     "missing-at-hash": ("OIDC Core §3.1.3.6", "optional in the code flow"),
     "nonce-mismatch": ("OIDC Core §3.1.3.7 (11)", "nonce failed"),
     "expired-tokens": ("RFC 7519 §4.1.4", "exp failed"),

@@ -57,7 +57,7 @@ CAUGHT = {
     "id-token-foreign-key": ("tokens", "signature", "RFC 7515 §5.2"),
     "id-token-alg-none": ("tokens", "alg", "RFC 8725 §3.1"),
     "id-token-wrong-aud": ("tokens", "aud", "OIDC Core §3.1.3.7 (3)"),
-    "id-token-wrong-at-hash": ("tokens", "at_hash", "OIDC Core §3.2.2.9"),
+    "id-token-wrong-at-hash": ("tokens", "at_hash", "OIDC Core §3.1.3.8"),
     "id-token-nonce-mismatch": ("tokens", "nonce", "OIDC Core §3.1.3.7 (11)"),
     "tokens-expired": ("tokens", "exp", "RFC 7519 §4.1.4"),
     "token-500": ("token", "", "RFC 6749 §5.2"),
