@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -36,36 +35,28 @@ from PySide6.QtWidgets import (
 from playground.core.authorize import Param, build_url
 from playground.core.flowerrors import AuthorizeUrlError
 from playground.ui import theme
+from playground.ui.models import RowsModel
 
 Index = QModelIndex | QPersistentModelIndex
 Role = Qt.ItemDataRole
 
 
-class ParamsModel(QAbstractTableModel):
+class ParamsModel(RowsModel[Param]):
     """Rows of `Param` (name, value, enabled); column 0 is the checkbox that sends the row."""
 
     TITLES = ("Send", "Parameter", "Value")
     edited = Signal()
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Param] = []
-
     def params(self) -> list[Param]:
-        return list(self._rows)
+        return self.rows()
 
     def set_params(self, params: Sequence[Param]) -> None:
-        self.beginResetModel()
-        self._rows = list(params)
-        self.endResetModel()
+        self.set_rows(params)
 
     def add(self, name: str = "", value: str = "") -> int:
-        row = len(self._rows)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.append(Param(name, value))
-        self.endInsertRows()
+        self.append_row(Param(name, value))
         self.edited.emit()
-        return row
+        return len(self._rows) - 1
 
     def remove(self, row: int) -> None:
         if 0 <= row < len(self._rows):
@@ -73,12 +64,6 @@ class ParamsModel(QAbstractTableModel):
             del self._rows[row]
             self.endRemoveRows()
             self.edited.emit()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 3
 
     def data(self, index: Index, role: int = Role.DisplayRole) -> Any:
         if not index.isValid():
@@ -120,12 +105,6 @@ class ParamsModel(QAbstractTableModel):
         if index.column() == 0:
             return base | Qt.ItemFlag.ItemIsUserCheckable
         return base | Qt.ItemFlag.ItemIsEditable
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Role.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Role.DisplayRole:
-            return self.TITLES[section]
-        return None
 
 
 class ParamsEditor(QWidget):

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -34,6 +33,7 @@ from playground.core.exchange import Exchange
 from playground.ui import theme
 from playground.ui.exchange_proxy import ExchangeFilterProxy
 from playground.ui.exchange_view import ExchangeDetail
+from playground.ui.models import RowsModel
 
 Index = QModelIndex | QPersistentModelIndex
 Role = Qt.ItemDataRole
@@ -42,12 +42,11 @@ SearchRole = Role.UserRole + 2
 SortRole = Role.UserRole + 3
 
 
-class ExchangeTableModel(QAbstractTableModel):
+class ExchangeTableModel(RowsModel[Exchange]):
     TITLES = ("#", "Step", "Method", "URL", "Status", "Time")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[Exchange] = []
         self._search: list[str] = []
         self._keys: dict[int, list[Any]] = {}  # column -> one sort key per row, once asked
 
@@ -83,12 +82,6 @@ class ExchangeTableModel(QAbstractTableModel):
             keys = self._keys[column] = [_sort_key(ex, column) for ex in self._rows]
         return keys
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.TITLES)
-
     def data(self, index: Index, role: int = Role.DisplayRole) -> Any:
         return self.cell(index.row(), index.column(), role) if index.isValid() else None
 
@@ -108,12 +101,6 @@ class ExchangeTableModel(QAbstractTableModel):
             return _status_color(ex)
         if role == Role.TextAlignmentRole and column in (0, 4, 5):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Role.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Role.DisplayRole:
-            return self.TITLES[section]
         return None
 
 

@@ -1,5 +1,8 @@
 """Small table models shared by the panels: name/value pairs and pass/fail check lists.
 
+`RowsModel` is the base of every flat table in the window: one row per item of a list, one
+column per title; a subclass says only how an item is shown (`data`).
+
 `PairsModel` shows ordered pairs (HTTP headers with duplicates kept, form fields, parameters).
 `ChecksModel` shows a list of checks in order: the server's decision trace (`trace.Check`, a
 bool `passed`) and the client's token verification (`jwt.TokenCheck`, pass/fail/skip) alike.
@@ -7,9 +10,9 @@ bool `passed`) and the client's token verification (`jwt.TokenCheck`, pass/fail/
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -17,39 +20,61 @@ from playground.ui import theme
 
 Index = QModelIndex | QPersistentModelIndex
 Role = Qt.ItemDataRole
+T = TypeVar("T")
 
 
-class PairsModel(QAbstractTableModel):
-    def __init__(self, headers: tuple[str, str] = ("Name", "Value"), parent: Any = None) -> None:
+class RowsModel(QAbstractTableModel, Generic[T]):
+    """A flat table over a list: one row per item, one column per title."""
+
+    TITLES: tuple[str, ...] = ()
+
+    def __init__(self, parent: Any = None, titles: tuple[str, ...] | None = None) -> None:
         super().__init__(parent)
-        self._titles = headers
-        self._pairs: list[tuple[str, str]] = []
+        self.titles = titles or self.TITLES
+        self._rows: list[T] = []
 
-    def set_pairs(self, pairs: Sequence[tuple[str, str]]) -> None:
+    def set_rows(self, rows: Iterable[T]) -> None:
         self.beginResetModel()
-        self._pairs = [(str(k), str(v)) for k, v in pairs]
+        self._rows = list(rows)
         self.endResetModel()
 
-    def pairs(self) -> list[tuple[str, str]]:
-        return list(self._pairs)
+    def rows(self) -> list[T]:
+        return list(self._rows)
+
+    def append_row(self, item: T) -> None:
+        row = len(self._rows)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.append(item)
+        self.endInsertRows()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._pairs)
+        return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 2
+        return 0 if parent.isValid() else len(self.titles)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Role.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Role.DisplayRole:
+            return self.titles[section]
+        return None
+
+
+class PairsModel(RowsModel[tuple[str, str]]):
+    def __init__(self, headers: tuple[str, str] = ("Name", "Value"), parent: Any = None) -> None:
+        super().__init__(parent, headers)
+
+    def set_pairs(self, pairs: Sequence[tuple[str, str]]) -> None:
+        self.set_rows((str(k), str(v)) for k, v in pairs)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return self.rows()
 
     def data(self, index: Index, role: int = Role.DisplayRole) -> Any:
         if not index.isValid():
             return None
         if role in (Role.DisplayRole, Role.ToolTipRole, Role.EditRole):
-            return self._pairs[index.row()][index.column()]
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Role.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Role.DisplayRole:
-            return self._titles[section]
+            return self._rows[index.row()][index.column()]
         return None
 
 
@@ -76,26 +101,8 @@ def check_rows(checks: Sequence[Any]) -> list[CheckRow]:
     return rows
 
 
-class ChecksModel(QAbstractTableModel):
+class ChecksModel(RowsModel[CheckRow]):
     TITLES = ("Result", "Check", "Detail", "Rule")
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[CheckRow] = []
-
-    def set_rows(self, rows: Sequence[CheckRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[CheckRow]:
-        return list(self._rows)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.TITLES)
 
     def data(self, index: Index, role: int = Role.DisplayRole) -> Any:
         if not index.isValid():
@@ -111,10 +118,4 @@ class ChecksModel(QAbstractTableModel):
             return {"pass": palette.ok, "fail": palette.failed, "warn": palette.warning}.get(
                 row.status, palette.muted
             )
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Role.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Role.DisplayRole:
-            return self.TITLES[section]
         return None

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from playground.core.trace import DecisionTrace
 from playground.server.clients import Client, ClientsFileError, client_from_dict
 from playground.ui import theme
-from playground.ui.models import CheckRow, ChecksModel, check_rows
+from playground.ui.models import CheckRow, ChecksModel, RowsModel, check_rows
 from playground.ui.server_control import ServerController
 from playground.ui.step_views import checks_table
 from playground.ui.tasks import TaskRunner, busy
@@ -52,29 +52,19 @@ CLIENT_FIELDS = ("id", "firstParty", "redirect", "grantTypes", "responseTypes", 
                  "authMethods", "scopes")
 
 
-class ClientsModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._clients: list[Client] = []
+class ClientsModel(RowsModel[Client]):
+    TITLES = CLIENT_FIELDS
 
     def set_clients(self, clients: list[Client]) -> None:
-        self.beginResetModel()
-        self._clients = list(clients)
-        self.endResetModel()
+        self.set_rows(clients)
 
     def client(self, row: int) -> Client:
-        return self._clients[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._clients)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(CLIENT_FIELDS)
+        return self._rows[row]
 
     def data(self, index: Index, role: int = Role.DisplayRole) -> Any:
         if not index.isValid() or role not in (Role.DisplayRole, Role.ToolTipRole):
             return None
-        client = self._clients[index.row()]
+        client = self._rows[index.row()]
         value = getattr(client, CLIENT_FIELDS[index.column()])
         if index.column() == 0 and role == Role.ToolTipRole:
             return client.display_name
@@ -82,39 +72,20 @@ class ClientsModel(QAbstractTableModel):
             return "true" if value else "false"
         return ", ".join(value) if isinstance(value, tuple) else str(value)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Role.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Role.DisplayRole:
-            return CLIENT_FIELDS[section]
-        return None
 
-
-class DecisionLogModel(QAbstractTableModel):
+class DecisionLogModel(RowsModel[DecisionTrace]):
     TITLES = ("Time", "Request", "Status", "Outcome", "Client")
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._traces: list[DecisionTrace] = []
-
     def append(self, trace: DecisionTrace) -> None:
-        row = len(self._traces)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._traces.append(trace)
-        self.endInsertRows()
+        self.append_row(trace)
 
     def trace(self, row: int) -> DecisionTrace:
-        return self._traces[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._traces)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.TITLES)
+        return self._rows[row]
 
     def data(self, index: Index, role: int = Role.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        trace = self._traces[index.row()]
+        trace = self._rows[index.row()]
         if role == Role.DisplayRole:
             return (
                 time.strftime("%H:%M:%S", time.localtime(trace.at)),
@@ -126,12 +97,6 @@ class DecisionLogModel(QAbstractTableModel):
         if role == Role.ForegroundRole and index.column() in (2, 3):
             colors = theme.colors()
             return colors.failed if trace.status >= 400 or trace.error else colors.ok
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Role.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Role.DisplayRole:
-            return self.TITLES[section]
         return None
 
 
