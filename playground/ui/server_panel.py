@@ -86,7 +86,7 @@ class DecisionLogModel(RowsModel[DecisionTrace]):
         if not index.isValid():
             return None
         trace = self._rows[index.row()]
-        if role == Role.DisplayRole:
+        if role in (Role.DisplayRole, Role.ToolTipRole):  # the tooltip: the text a column elides
             return (
                 time.strftime("%H:%M:%S", time.localtime(trace.at)),
                 f"{trace.method} {trace.path}",

@@ -115,5 +115,8 @@ def test_decision_log_is_live(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: log.rowCount() == 9, timeout=TIMEOUT)
     requests = [log.index(r, 1).data() for r in range(log.rowCount())]
     assert "POST /oauth2/token" in requests
+    interaction = next(r for r, text in enumerate(requests) if "/interaction/" in text)
+    tooltip = log.index(interaction, 1).data(Qt.ItemDataRole.ToolTipRole)
+    assert tooltip == requests[interaction]  # an elided path reads in full on hover
     window.server_panel.log_view.selectRow(requests.index("POST /oauth2/token"))
     assert window.server_panel.log_checks.rowCount() > 0
