@@ -12,18 +12,15 @@ RFC 6749, RFC 6750, RFC 7636, RFC 8252, RFC 9700 (Security BCP) and OpenID Conne
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from ipaddress import ip_address
 from urllib.parse import parse_qsl, urlsplit
 
-from playground.core.pkce import VERIFIER_GRAMMAR
+from playground.core.pkce import S256_CHALLENGE, SEED_CHALLENGE, VERIFIER_GRAMMAR
 from playground.core.trace import Finding, Severity
 
-S256_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
-PADDED_BASE64 = re.compile(r"^[A-Za-z0-9+/ ]{43}=$")
 Pairs = tuple[tuple[str, str], ...]
 
 
@@ -251,7 +248,7 @@ def _method_message(method: str) -> str:
 def _challenge_encoding(challenge: str) -> Iterable[Finding]:
     if S256_CHALLENGE.fullmatch(challenge):
         return
-    if PADDED_BASE64.fullmatch(challenge):
+    if SEED_CHALLENGE.fullmatch(challenge):
         yield finding("pkce-challenge-encoding", "code_challenge is padded standard base64 "
                       "(btoa): it ends with '=' and may hold '+' or '/'; RFC 7636 wants "
                       "BASE64URL without padding")

@@ -25,6 +25,11 @@ VERIFIER_GRAMMAR = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 # §4.2: a challenge has the same grammar; an S256 challenge is exactly 43 base64url characters.
 CHALLENGE_GRAMMAR = VERIFIER_GRAMMAR
 MIN_LENGTH, MAX_LENGTH = 43, 128
+# §4.2 with S256: BASE64URL of a 32-byte digest is exactly 43 characters, no padding.
+S256_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+# The seed's `btoa(sha256(verifier))`: padded standard base64 of the digest ('+' may arrive
+# as a space when a query string was not percent-encoded).
+SEED_CHALLENGE = re.compile(r"^[A-Za-z0-9+/ ]{43}=$")
 
 
 def generate_verifier(length: int = 64) -> str:

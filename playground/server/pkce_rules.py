@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 import string
 
 from playground.core import pkce
@@ -22,9 +21,7 @@ from playground.server.http import Params
 from playground.server.store import CodeRecord
 from playground.server.trace import TraceBuilder
 
-S256_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 BASE64URL_ALPHABET = string.ascii_letters + string.digits + "-_"
-SEED_CHALLENGE = re.compile(r"^[A-Za-z0-9+/ ]{43}=$")
 
 
 def check_challenge(params: Params, ctx: ServerContext, client: Client,
@@ -68,7 +65,7 @@ def _method_error(method: str | None, challenge: str = "") -> str:
                 "which this server does not allow; send code_challenge_method=S256")
     if method == "SHA-256":
         message = "code_challenge_method 'SHA-256' is not defined; RFC 7636 §4.3 says 'S256'"
-        if SEED_CHALLENGE.fullmatch(challenge):
+        if pkce.SEED_CHALLENGE.fullmatch(challenge):
             # The seed's request has both mistakes: say so at once, not one round trip each.
             message += ("; and code_challenge is padded standard base64 (btoa): RFC 7636 §4.2 "
                         "wants BASE64URL-ENCODE(SHA256(code_verifier)) without padding, 43 "
@@ -82,12 +79,12 @@ def _method_error(method: str | None, challenge: str = "") -> str:
 
 def _pkce_challenge(challenge: str, method: str, ctx: ServerContext, trace: TraceBuilder) -> str:
     name = "code_challenge grammar"
-    if method == "plain" or S256_CHALLENGE.fullmatch(challenge):
+    if method == "plain" or pkce.S256_CHALLENGE.fullmatch(challenge):
         trace.require(name, pkce.is_valid_challenge(challenge), InvalidRequest(
             "code_challenge must be 43-128 characters of A-Z a-z 0-9 - . _ ~",
             rfc="RFC 7636 §4.2"), detail=challenge)
         return challenge
-    if SEED_CHALLENGE.fullmatch(challenge):
+    if pkce.SEED_CHALLENGE.fullmatch(challenge):
         if ctx.compat_seed:
             converted = _seed_to_base64url(challenge)
             trace.check(name, True, f"padded standard base64 converted to {converted} "
