@@ -56,18 +56,21 @@ def bare() -> int:
 
 
 def app_start() -> int:
+    # The hook sits on the Qt-free EmbeddedServer: importing the Qt-side ServerController here
+    # would import PySide6 before the app does and change what the app's start-up costs.
     from playground import app, cli
-    from playground.ui import server_control
+    from playground.server.runner import EmbeddedServer
 
     started: dict[str, float] = {}
-    original_start = server_control.ServerController.start
+    original_start = EmbeddedServer.start
 
-    def start(self: server_control.ServerController, port: int | None = None) -> bool:
-        ok = original_start(self, port)
-        started["at"] = time.time() if ok else float("nan")
-        return ok
+    def start(self: EmbeddedServer) -> EmbeddedServer:
+        started["at"] = float("nan")
+        server = original_start(self)
+        started["at"] = time.time()
+        return server
 
-    server_control.ServerController.start = start  # type: ignore[method-assign]
+    EmbeddedServer.start = start  # type: ignore[method-assign]
 
     async def first_paint(widget: object, limit: float = 3.0) -> None:
         await original_first_paint(widget, limit)  # type: ignore[arg-type]

@@ -64,6 +64,22 @@ def test_auto_lab_screenshot_runs_every_scenario(tmp_path: Path) -> None:
     assert QImage(str(shot)).size().toTuple() == (1400, 900)
 
 
+def test_the_qt_free_modules_are_imported_before_qt(tmp_path: Path) -> None:
+    """PySide6's import hook reads the source of every module imported after it, so the app
+    imports the server and the flow engine first; httpx's command-line client (rich, pygments)
+    stays out."""
+    result = _run_app(tmp_path, "--screenshot", str(tmp_path / "w.png"),
+                      QT_QPA_PLATFORM="offscreen", PYTHONPROFILEIMPORTTIME="1")
+    assert result.returncode == 0, result.stderr
+    imported = [line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
+                if line.startswith("import time:")]  # in the order each import finished
+    qt = next(i for i, name in enumerate(imported) if name.startswith(("PySide6", "shiboken")))
+    for name in ("starlette", "uvicorn", "jwt", "httpx", "playground.server",
+                 "playground.core.session", "playground.lab"):
+        assert imported.index(name) < qt, f"{name} is imported after PySide6"
+    assert not [name for name in imported if name.startswith(("rich", "pygments"))]
+
+
 def test_show_picks_the_pane_and_lab_verdicts_appear(qtbot: QtBot, window: MainWindow,
                                                      tmp_path: Path) -> None:
     window.show_view("server")
