@@ -9,6 +9,7 @@ imported inside `run`, so `oauth-playground --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -35,6 +36,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-plain", action="store_true",
                         help="accept code_challenge_method=plain (RFC 7636 §4.2; off by default)")
     parser.add_argument("--issuer", help="issuer URL to advertise (default: http://HOST:PORT)")
+    parser.add_argument("--signers", type=_signers, default=default_signers(), metavar="N",
+                        help="helper processes that sign tokens, so RSA signatures use other "
+                             f"cores; 0 signs in the server's thread (default: {default_signers()}"
+                             ", one per core beyond the first, at most 4)")
+
+
+def default_signers() -> int:
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
+
+
+def _signers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes from 0 to 64")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     compat = (args.serve_compat or getattr(args, "compat", None) or "strict") == "seed"
     config = ServerConfig(host=args.host, port=args.port, clients=clients, compat_seed=compat,
-                          allow_plain=args.allow_plain, issuer=args.issuer)
+                          allow_plain=args.allow_plain, issuer=args.issuer,
+                          signers=args.signers)
     server = EmbeddedServer(config)
     server.subscribe(_log_trace)
     try:

@@ -11,6 +11,7 @@ from playground.server.config import ServerConfig
 from playground.server.faults import FaultSwitches
 from playground.server.keys import KeySet
 from playground.server.sessions import InteractionStore, LoginSessions
+from playground.server.signing import InlineSigner, ProcessSigner, TokenSigner
 from playground.server.store import TokenStore
 from playground.server.tokens import TokenIssuer
 from playground.server.trace import TraceStore
@@ -37,12 +38,14 @@ class ServerContext:
                traces: TraceStore | None = None) -> ServerContext:
         clock = config.clock or AdjustableClock()
         keys = KeySet()
+        signer: TokenSigner = (ProcessSigner(keys, config.signers) if config.signers > 0
+                               else InlineSigner(keys))
         hosts = {urlsplit(issuer).netloc.lower(), *(h.lower() for h in config.allowed_hosts)}
         return cls(
             config=config, issuer=issuer, clock=clock, clients=clients, keys=keys,
             store=TokenStore(clock, config.code_ttl, config.refresh_token_ttl),
             tokens=TokenIssuer(issuer, keys, clock, access_ttl=config.access_token_ttl,
-                               id_ttl=config.id_token_ttl),
+                               id_ttl=config.id_token_ttl, signer=signer),
             traces=traces or TraceStore(clock, config.trace_limit),
             interactions=InteractionStore(clock, config.interaction_ttl),
             sessions=LoginSessions(clock),

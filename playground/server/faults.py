@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from playground.core.errors import ServerError
 from playground.server.keys import ALGORITHM, KeySet
-from playground.server.tokens import at_hash
+from playground.server.signing import at_hash
 from playground.server.trace import TraceBuilder
 
 WRONG_ISSUER = "https://attacker.example"

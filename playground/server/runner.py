@@ -27,6 +27,7 @@ from playground.server.clients import ClientRegistry, default_clients
 from playground.server.config import ServerConfig, ServerStartError
 from playground.server.context import ServerContext
 from playground.server.faults import FaultSwitches
+from playground.server.signing import TokenSigner
 from playground.server.trace import TraceStore
 
 START_TIMEOUT = 10.0
@@ -53,19 +54,29 @@ HTTP, LOOP_FACTORY = _stack()
 
 
 class _Uvicorn(uvicorn.Server):
-    """uvicorn.Server that signals a threading.Event once listening (or failing)."""
+    """uvicorn.Server that signals a threading.Event once listening (or failing), and starts and
+    closes the token signer (its helper processes belong to this loop)."""
 
-    def __init__(self, config: uvicorn.Config, ready: threading.Event) -> None:
+    def __init__(self, config: uvicorn.Config, ready: threading.Event,
+                 signer: TokenSigner) -> None:
         super().__init__(config)
         self.ready = ready
+        self.signer = signer
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
+        await self.signer.start()
         await super().startup(sockets=sockets)
         self.ready.set()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().shutdown(sockets=sockets)
+        finally:
+            await self.signer.close()
 
     async def main_loop(self) -> None:
         """uvicorn's loop ticks every 0.1 s; this one also wakes at once when asked to exit."""
@@ -152,7 +163,7 @@ class EmbeddedServer:
             proxy_headers=False,  # nothing proxies a loopback server: trust no X-Forwarded-*
             timeout_graceful_shutdown=1,
         )
-        self._server = _Uvicorn(uv_config, ready)
+        self._server = _Uvicorn(uv_config, ready, self._ctx.tokens.signer)
         self._error = None
         self._thread = threading.Thread(target=self._run, args=(ready,), name="oauth-server",
                                         daemon=True)

@@ -44,9 +44,9 @@ async def token(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Re
     assert grant_type is not None
     _grant_allowed(client, grant_type, trace)
     if grant_type == "authorization_code":
-        body = _authorization_code(params, ctx, client, trace)
+        body = await _authorization_code(params, ctx, client, trace)
     else:
-        body = _refresh(params, ctx, client, method, trace)
+        body = await _refresh(params, ctx, client, method, trace)
     trace.outcome = f"tokens issued ({', '.join(k for k in body if k.endswith('token'))})"
     return json_response(body)
 
@@ -61,7 +61,7 @@ def _grant_allowed(client: Client, grant_type: str, trace: TraceBuilder) -> None
                       "add 'refresh_token' to the client's grantTypes", "info")
 
 
-def _authorization_code(params: Params, ctx: ServerContext, client: Client,
+async def _authorization_code(params: Params, ctx: ServerContext, client: Client,
                         trace: TraceBuilder) -> dict[str, Any]:
     code = params.get("code")
     trace.require("code is present", code is not None,
@@ -78,7 +78,7 @@ def _authorization_code(params: Params, ctx: ServerContext, client: Client,
 
     with trace.guard(name):
         record = ctx.store.redeem_code(code, validate)
-    return _issue(ctx, record.grant, trace, code_record=record)
+    return await _issue(ctx, record.grant, trace, code_record=record)
 
 
 def _bindings(record: CodeRecord, params: Params, ctx: ServerContext, client: Client,
@@ -98,7 +98,7 @@ def _bindings(record: CodeRecord, params: Params, ctx: ServerContext, client: Cl
     pkce_rules.check_verifier(record, params.get("code_verifier"), ctx, trace)
 
 
-def _refresh(params: Params, ctx: ServerContext, client: Client, method: str,
+async def _refresh(params: Params, ctx: ServerContext, client: Client, method: str,
              trace: TraceBuilder) -> dict[str, Any]:
     token = params.get("refresh_token")
     trace.require("refresh_token is present", token is not None,
@@ -120,20 +120,21 @@ def _refresh(params: Params, ctx: ServerContext, client: Client, method: str,
     grant = record.grant
     requested = requested or grant.scopes
     narrowed = Grant(grant.client_id, grant.sub, requested, grant.auth_time, None)
-    return _issue(ctx, narrowed, trace, family=record.family,
+    return await _issue(ctx, narrowed, trace, family=record.family,
                   refresh_grant=grant if rotate else None)
 
 
-def _issue(ctx: ServerContext, grant: Grant, trace: TraceBuilder, *,
+async def _issue(ctx: ServerContext, grant: Grant, trace: TraceBuilder, *,
            code_record: CodeRecord | None = None, family: str | None = None,
            refresh_grant: Grant | None = None) -> dict[str, Any]:
     """RFC 6749 §5.1; refresh tokens only when `offline_access` was granted (OIDC Core §11)."""
-    access, jti = ctx.tokens.access_token(grant)
-    body: dict[str, Any] = {"access_token": access, "token_type": "Bearer",
+    tokens = await ctx.tokens.issue(grant, nonce=code_record is not None)
+    jti = tokens.jti
+    body: dict[str, Any] = {"access_token": tokens.access_token, "token_type": "Bearer",
                             "expires_in": ctx.config.access_token_ttl,
                             "scope": " ".join(grant.scopes)}
-    if "openid" in grant.scopes:
-        body["id_token"] = ctx.tokens.id_token(grant, access, nonce=code_record is not None)
+    if tokens.id_token is not None:
+        body["id_token"] = tokens.id_token
     if code_record is not None and "offline_access" in grant.scopes:
         body["refresh_token"], family = ctx.store.issue_refresh(grant)
     elif refresh_grant is not None and family is not None:

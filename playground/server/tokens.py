@@ -5,56 +5,68 @@ RFC 9068 §2.1: the header's `typ` is `at+jwt`; §2.2: `iss exp aud sub client_i
 and §3.1.3.6 `at_hash`, the left half of SHA-256 of the access token, base64url-encoded.
 RFC 6749 §5.1: the successful token response. id_tokens are signed RS256 (OIDC Core §15.1),
 access tokens ES256 (only this server verifies them; ~8x cheaper to sign); never `alg: none`.
+`TokenIssuer` builds the claims; its `TokenSigner` (playground.server.signing) signs them, in the
+server's thread or in helper processes.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
 
 from playground.core.clock import Clock
 from playground.core.errors import InsufficientScope, InvalidToken
-from playground.server.keys import KeySet, SigningKey
+from playground.server.keys import KeySet
+from playground.server.signing import InlineSigner, SigningRequest, TokenSigner
 from playground.server.store import Grant
 from playground.server.users import USERS_BY_SUB
 
 
-def at_hash(access_token: str) -> str:
-    """OIDC Core §3.1.3.6: base64url of the left-most half of SHA-256 of the ASCII token."""
-    digest = hashlib.sha256(access_token.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    access_token: str
+    jti: str
+    id_token: str | None
 
 
 class TokenIssuer:
     """Mints and verifies the server's JWTs."""
 
     def __init__(self, issuer: str, keys: KeySet, clock: Clock, *, access_ttl: int,
-                 id_ttl: int, audience: str | None = None) -> None:
+                 id_ttl: int, audience: str | None = None,
+                 signer: TokenSigner | None = None) -> None:
         self.issuer = issuer
         self.keys = keys
         self.clock = clock
         self.access_ttl = access_ttl
         self.id_ttl = id_ttl
         self.audience = audience or issuer
+        self.signer: TokenSigner = signer or InlineSigner(keys)
 
-    def access_token(self, grant: Grant) -> tuple[str, str]:
-        """An RFC 9068 JWT access token; returns (token, jti)."""
+    async def issue(self, grant: Grant, *, nonce: bool = True) -> IssuedTokens:
+        """The access token, and the id_token when `openid` was granted (OIDC Core §3.1.3.3);
+        `nonce` is left out on refresh (OIDC Core §12.2)."""
         now = int(self.clock.now())
-        jti = secrets.token_urlsafe(16)
-        claims = {
+        access = self.access_claims(grant, now)
+        id_claims = self.id_claims(grant, now, nonce=nonce) if "openid" in grant.scopes else None
+        signed, id_token = await self.signer.sign(SigningRequest(
+            access, self.keys.access.kid, id_claims, self.keys.current.kid))
+        return IssuedTokens(signed, access["jti"], id_token)
+
+    def access_claims(self, grant: Grant, now: int) -> dict[str, Any]:
+        """RFC 9068 §2.2: the claims of a JWT access token."""
+        return {
             "iss": self.issuer, "sub": grant.sub, "aud": self.audience,
-            "client_id": grant.client_id, "iat": now, "exp": now + self.access_ttl, "jti": jti,
-            "scope": " ".join(grant.scopes), "auth_time": grant.auth_time,
+            "client_id": grant.client_id, "iat": now, "exp": now + self.access_ttl,
+            "jti": secrets.token_urlsafe(16), "scope": " ".join(grant.scopes),
+            "auth_time": grant.auth_time,
         }
-        return self._sign(claims, "at+jwt", self.keys.access), jti
 
-    def id_token(self, grant: Grant, access_token: str | None, *, nonce: bool = True) -> str:
-        """An OIDC id_token for `grant`; `nonce` is left out on refresh (OIDC Core §12.2)."""
-        now = int(self.clock.now())
+    def id_claims(self, grant: Grant, now: int, *, nonce: bool) -> dict[str, Any]:
+        """OIDC Core §2 and §5.4: the id_token's claims, without `at_hash` (signing adds it)."""
         user = USERS_BY_SUB.get(grant.sub)
         claims: dict[str, Any] = user.claims_for(grant.scopes) if user else {"sub": grant.sub}
         claims.update({
@@ -63,13 +75,7 @@ class TokenIssuer:
         })
         if nonce and grant.nonce is not None:
             claims["nonce"] = grant.nonce
-        if access_token:
-            claims["at_hash"] = at_hash(access_token)
-        return self._sign(claims, "JWT", self.keys.current)
-
-    def _sign(self, claims: dict[str, Any], typ: str, key: SigningKey) -> str:
-        return jwt.encode(claims, key.private_key, algorithm=key.alg,
-                          headers={"kid": key.kid, "typ": typ})
+        return claims
 
     def verify_access_token(self, token: str) -> dict[str, Any]:
         """Signature, `typ`, issuer and expiry on the injected clock (RFC 9068 §4)."""

@@ -81,12 +81,14 @@ def test_serves_logs_and_exits_0_on_signal(sig: signal.Signals) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
-        proc.communicate(timeout=10)
+        _, stderr = proc.communicate(timeout=10)
+    assert "Traceback" not in stderr
 
 
 @pytest.mark.parametrize(("args", "expected"), [
     (("--port", "70000"), "out of range"),
     (("--host", "203.0.113.7", "--port", "0"), "cannot listen on 203.0.113.7:0"),
+    (("--signers", "-1"), "'-1' is not a number of processes from 0 to 64"),
 ])
 def test_unusable_address_exits_2(args: tuple[str, ...], expected: str) -> None:
     result = _run(*args)
