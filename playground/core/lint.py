@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from ipaddress import ip_address
 from urllib.parse import parse_qsl, urlsplit
 
@@ -174,6 +174,7 @@ def is_token_request(request: Request) -> bool:
     return request.get("grant_type") is not None
 
 
+@lru_cache(maxsize=256)  # one host per server or client: parse it once
 def is_loopback(host: str) -> bool:
     try:
         return ip_address(host.strip("[]")).is_loopback
