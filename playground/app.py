@@ -3,15 +3,17 @@ the main window, and `--screenshot` / `--auto` for docs and checks.
 
 Order matters. The display is checked before Qt is imported (a missing display would otherwise
 abort the process inside Qt). The Qt-free modules are imported before Qt too, which saves ~40 ms
-of cold start (see `_import_before_qt`). `setQuitOnLastWindowClosed(False)`: closing the window
-resolves a future, the coroutine then closes the session's HTTP client and stops the server while
-the loop still runs, and only then does `run` return.
+of cold start (see `_import_before_qt`), and the garbage collector rests until the window is
+built, which saves ~25 ms more (see `_settle_collector`). `setQuitOnLastWindowClosed(False)`:
+closing the window resolves a future, the coroutine then closes the session's HTTP client and
+stops the server while the loop still runs, and only then does `run` return.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -38,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    gc.disable()  # until the window is built: see _settle_collector
     _import_before_qt()
     import qasync  # type: ignore[import-untyped]
     from PySide6.QtWidgets import QApplication
@@ -57,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+        gc.enable()
 
 
 def _import_before_qt() -> None:
@@ -89,6 +93,7 @@ async def _main(app: QApplication, args: argparse.Namespace,
     window = None
     try:
         window = _window(server, errors, screenshot=bool(args.screenshot))
+        _settle_collector()
         show = getattr(args, "show", "flow")
         if args.screenshot:
             return await _screenshot(window, Path(args.screenshot), auto=bool(args.auto),
@@ -105,6 +110,20 @@ async def _main(app: QApplication, args: argparse.Namespace,
         await server.stop()
         bridge.detach_all()
         errors.uninstall(loop)
+
+
+def _settle_collector() -> None:
+    """Resume cyclic garbage collection, now that start-up is over; `run` paused it.
+
+    Start-up makes ~80,000 tracked objects (modules, classes, widgets) that live as long as the
+    process and next to no garbage (~600 objects, ~90 KB), yet the collector would make ~130
+    passes over them, one full pass of ~12 ms included: ~25 ms of the cold start in all. This is
+    the pattern the `gc.freeze` docs give for a pre-fork server: `gc.disable` early, then
+    `gc.freeze` moves everything alive into the permanent generation, which later passes skip
+    (so a full pass during a flow stays short too); the start-up garbage is never freed.
+    """
+    gc.freeze()
+    gc.enable()
 
 
 def _resolve(future: asyncio.Future[None]) -> None:

@@ -80,6 +80,31 @@ def test_the_qt_free_modules_are_imported_before_qt(tmp_path: Path) -> None:
     assert not [name for name in imported if name.startswith(("rich", "pygments"))]
 
 
+COLLECTOR_PROBE = """
+import gc, sys
+from playground import app, cli
+shown = app.first_paint
+async def first_paint(widget, limit=3.0):
+    await shown(widget, limit)
+    print(gc.isenabled(), gc.get_freeze_count() > 0)
+app.first_paint = first_paint
+sys.exit(cli.main(["--screenshot", sys.argv[1]]))
+"""
+
+
+def test_the_collector_runs_again_once_the_window_is_up(tmp_path: Path) -> None:
+    """Start-up pauses the garbage collector and then freezes what it built (see
+    `app._settle_collector`); by the first paint it must collect again, or every reference
+    cycle the running app makes would leak."""
+    result = subprocess.run(
+        [sys.executable, "-c", COLLECTOR_PROBE, str(tmp_path / "w.png")], cwd=ROOT,
+        capture_output=True, text=True, timeout=60, check=False,
+        env=_env(OAUTH_PLAYGROUND_SETTINGS=str(tmp_path / "s.ini"), QT_QPA_PLATFORM="offscreen"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+
+
 def test_show_picks_the_pane_and_lab_verdicts_appear(qtbot: QtBot, window: MainWindow,
                                                      tmp_path: Path) -> None:
     window.show_view("server")
