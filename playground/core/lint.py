@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 from ipaddress import ip_address
 from urllib.parse import parse_qsl, urlsplit
 
@@ -96,51 +96,51 @@ def finding(rule_id: str, message: str | None = None) -> Finding:
     return Finding(rule.id, message or rule.title, rule.rfc, rule.fix, rule.severity)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Request:
-    """One HTTP request as sent or received; parameters are parsed on demand."""
+    """One HTTP request as sent or received, parsed once: every lint rule reads the same parts
+    (the server lints every request it answers, so this is on its hot path)."""
 
     method: str
     url: str
     headers: Pairs = ()
     body: bytes = b""
+    parts: tuple[str, str, str, str] = field(init=False)  # scheme, host (lower), path, query
+    query: Pairs = field(init=False)
+    content_type: str = field(init=False)
+    body_params: Pairs = field(init=False)
+    params: Pairs = field(init=False)  # query parameters, then body parameters
+
+    def __post_init__(self) -> None:
+        split = urlsplit(self.url)
+        parts = split.scheme.lower(), (split.hostname or "").lower(), split.path, split.query
+        query = tuple(parse_qsl(parts[3], keep_blank_values=True))
+        content_type = (self.header("content-type") or "").split(";")[0].strip().lower()
+        body_params = _body_pairs(self.body, content_type)
+        for name, value in (("parts", parts), ("query", query), ("content_type", content_type),
+                            ("body_params", body_params), ("params", query + body_params)):
+            object.__setattr__(self, name, value)
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
         return next((v for k, v in self.headers if k.lower() == lowered), None)
 
-    @cached_property
-    def parts(self) -> tuple[str, str, str, str]:
-        split = urlsplit(self.url)
-        return split.scheme.lower(), (split.hostname or "").lower(), split.path, split.query
-
-    @cached_property
-    def query(self) -> Pairs:
-        return tuple(parse_qsl(self.parts[3], keep_blank_values=True))
-
-    @cached_property
-    def content_type(self) -> str:
-        return (self.header("content-type") or "").split(";")[0].strip().lower()
-
-    @cached_property
-    def body_params(self) -> Pairs:
-        if not self.body:
-            return ()
-        if self.content_type == "application/json":
-            return _json_pairs(self.body)
-        try:
-            return tuple(parse_qsl(self.body.decode("utf-8"), keep_blank_values=True))
-        except UnicodeDecodeError:
-            return ()
-
-    @cached_property
-    def params(self) -> Pairs:
-        """Query parameters, then body parameters (an authorization request may be a POST)."""
-        return self.query + self.body_params
-
     def get(self, name: str, source: Pairs | None = None) -> str | None:
         pairs = self.params if source is None else source
         return next((v for k, v in pairs if k == name and v != ""), None)
+
+
+def _body_pairs(body: bytes, content_type: str) -> Pairs:
+    """The body's parameters: a form, or the seed's JSON object (an authorization request may be
+    a POST)."""
+    if not body:
+        return ()
+    if content_type == "application/json":
+        return _json_pairs(body)
+    try:
+        return tuple(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        return ()
 
 
 def _json_pairs(body: bytes) -> Pairs:
