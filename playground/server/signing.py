@@ -107,12 +107,15 @@ class InlineSigner:
 
     def __init__(self, keys: KeySet) -> None:
         self._keys = keys
+        self._table: dict[str, tuple[str, PrivateKey]] = {}
 
     async def start(self) -> None:
         return None
 
     async def sign(self, request: SigningRequest) -> Signed:
-        return sign_request(_key_table(self._keys), request)
+        if not self._table:  # the RSA key may still be generating when the server starts
+            self._table = _key_table(self._keys)
+        return sign_request(self._table, request)
 
     async def close(self) -> None:
         return None
@@ -135,13 +138,8 @@ class _Helper(asyncio.SubprocessProtocol):
         *lines, self._buffer = (self._buffer + data).split(b"\n")
         for line in lines:
             future = self.pending.popleft()
-            answer = json.loads(line)
-            if future.done():
-                continue
-            if isinstance(answer, dict):
-                future.set_exception(RuntimeError(answer.get("error", "signing failed")))
-            else:
-                future.set_result((answer[0], answer[1]))
+            if not future.done():  # else its request timed out and was signed in-process
+                _settle(future, line)
 
     def process_exited(self) -> None:
         self.alive = False
@@ -172,6 +170,19 @@ class _Helper(asyncio.SubprocessProtocol):
         return cast(asyncio.WriteTransport, self.transport.get_pipe_transport(0))
 
 
+def _settle(future: asyncio.Future[Signed], line: bytes) -> None:
+    try:
+        answer = json.loads(line)
+    except ValueError:
+        future.set_exception(RuntimeError(f"unreadable answer {line[:60]!r}"))
+        return
+    if isinstance(answer, list) and len(answer) == 2:
+        future.set_result((answer[0], answer[1]))
+    else:
+        error = answer.get("error") if isinstance(answer, dict) else None
+        future.set_exception(RuntimeError(error or f"unexpected answer {line[:60]!r}"))
+
+
 def _log_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.warning("the signing helpers did not start; signing in-process",
@@ -179,7 +190,10 @@ def _log_failure(task: asyncio.Task[None]) -> None:
 
 
 class ProcessSigner:
-    """Signs in `count` helper processes, each request on the least busy one."""
+    """Signs in `count` helper processes, each request on the least busy one. A helper that
+    has not answered within `answer_timeout` seconds is killed, and the request signed here."""
+
+    answer_timeout = 10.0
 
     def __init__(self, keys: KeySet, count: int) -> None:
         self._keys = keys
@@ -232,10 +246,14 @@ class ProcessSigner:
         helper.pending.append(future)
         helper.write(request.to_line())
         try:
-            return await future
+            return await asyncio.wait_for(future, self.answer_timeout)
+        except TimeoutError:
+            log.warning("a signing helper did not answer within %g s; stopping it and signing "
+                        "in-process", self.answer_timeout)
+            helper.kill()
         except (ConnectionError, RuntimeError) as exc:
-            log.warning("signing helper failed (%s); signing this response in-process", exc)
-            return await self._inline.sign(request)
+            log.warning("a signing helper failed (%s); signing this response in-process", exc)
+        return await self._inline.sign(request)
 
     async def close(self) -> None:
         """End the helpers' input (they exit at its end); kill any still running after

@@ -3,6 +3,7 @@ server whose tokens are signed in helper processes (`ServerConfig(signers=N)`)."
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
@@ -26,7 +27,9 @@ from playground.server.signer_worker import serve
 from playground.server.signing import (
     HELPER_FLAG,
     ProcessSigner,
+    Signed,
     SigningRequest,
+    _settle,
     helper_command,
     sign_request,
 )
@@ -133,6 +136,19 @@ def test_a_helper_dying_mid_request_loses_nothing(signed_elsewhere: EmbeddedServ
     assert _refresh(signed_elsewhere, tokens["refresh_token"]).status_code == 200
 
 
+def test_a_helper_that_stops_answering_is_replaced_by_in_process_signing() -> None:
+    with EmbeddedServer(ServerConfig(signers=1)) as server:
+        signer: ProcessSigner = server.context.tokens.signer  # type: ignore[assignment]
+        _wait(lambda: len(signer.pids) == 1)
+        tokens = _web_tokens(server)
+        signer.answer_timeout = 0.3
+        (pid,) = signer.pids
+        os.kill(pid, signal.SIGSTOP)  # alive, never answers
+        response = _refresh(server, tokens["refresh_token"])
+        assert response.status_code == 200 and "id_token" in response.json()
+        _wait(lambda: signer.pids == [])  # killed, so later requests do not wait on it
+
+
 def test_stopping_the_server_ends_its_helpers() -> None:
     server = EmbeddedServer(ServerConfig(signers=2)).start()
     signer: ProcessSigner = server.context.tokens.signer  # type: ignore[assignment]
@@ -151,3 +167,23 @@ def test_a_frozen_build_starts_its_own_executable_as_the_helper(
     assert command == [sys.executable, HELPER_FLAG]
     main = (Path(playground.__file__).parent / "__main__.py").read_text()
     assert f'sys.argv[1:] == ["{HELPER_FLAG}"]' in main
+
+
+@pytest.mark.parametrize(("line", "outcome"), [
+    (b'["a.b.c", null]', ("a.b.c", None)),
+    (b'{"error": "KeyError: \'kid\'"}', "KeyError: 'kid'"),
+    (b"Traceback (most recent call last):", "unreadable answer"),
+    (b'["only one"]', "unexpected answer"),
+])
+def test_each_answer_line_settles_its_request(line: bytes, outcome: object) -> None:
+    async def settle() -> asyncio.Future[Signed]:
+        future: asyncio.Future[Signed] = asyncio.get_running_loop().create_future()
+        _settle(future, line)
+        return future
+
+    future = asyncio.run(settle())
+    if isinstance(outcome, tuple):
+        assert future.result() == outcome
+    else:
+        with pytest.raises(RuntimeError, match=str(outcome).replace("(", r"\(")):
+            future.result()
