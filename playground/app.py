@@ -76,7 +76,7 @@ def _import_before_qt() -> None:
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     import playground.core.session
     import playground.lab
-    import playground.server  # noqa: F401
+    import playground.server.runner  # noqa: F401
 
 
 async def _main(app: QApplication, args: argparse.Namespace,
