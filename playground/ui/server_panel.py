@@ -41,13 +41,15 @@ from PySide6.QtWidgets import (
 from playground.core.trace import DecisionTrace
 from playground.server.clients import Client, ClientsFileError, client_from_dict
 from playground.ui import theme
-from playground.ui.models import CheckRow, ChecksModel, RowsModel, check_rows
+from playground.ui.exchange_view import TraceView
+from playground.ui.models import RowsModel
 from playground.ui.server_control import ServerController
-from playground.ui.step_views import checks_table
 from playground.ui.tasks import TaskRunner, busy
 
 Index = QModelIndex | QPersistentModelIndex
 Role = Qt.ItemDataRole
+SELECT_A_DECISION = ("Select a decision above to see each check the server made, in order, with "
+                     "the RFC section behind it.")
 CLIENT_FIELDS = ("id", "firstParty", "redirect", "grantTypes", "responseTypes", "responseModes",
                  "authMethods", "scopes")
 
@@ -197,7 +199,8 @@ class ServerPanel(QWidget):
             log_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         log_header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.log_view.setColumnWidth(1, 230)
-        self.log_checks = ChecksModel(self)
+        self.decision = TraceView(self)
+        self.decision.summary.setText(SELECT_A_DECISION)
         self._layout()
         self.log_view.selectionModel().currentRowChanged.connect(self._trace_selected)
         controller.state_changed.connect(self.refresh)
@@ -232,8 +235,7 @@ class ServerPanel(QWidget):
         log_box = QGroupBox("Server decisions (live)")
         log_split = QSplitter(Qt.Orientation.Vertical)
         log_split.addWidget(self.log_view)
-        checks_view = checks_table(self.log_checks)
-        log_split.addWidget(checks_view)
+        log_split.addWidget(self.decision)
         QVBoxLayout(log_box).addWidget(log_split)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -271,16 +273,19 @@ class ServerPanel(QWidget):
                 self.controller.start(self.port.value())
 
     def add_trace(self, trace: DecisionTrace) -> None:
+        """Append a decision; the view follows the newest unless scrolled up to read."""
+        bar = self.log_view.verticalScrollBar()
+        following = bar.value() >= bar.maximum()
         self.log.append(trace)
+        if following:
+            self.log_view.scrollToBottom()
 
     def _trace_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
-            self.log_checks.set_rows([])
+            self.decision.show_trace(None, None)
+            self.decision.summary.setText(SELECT_A_DECISION)
             return
-        trace = self.log.trace(current.row())
-        findings = [CheckRow("warn", f.rule, f"{f.message} Fix: {f.fix}", f.rfc)
-                    for f in trace.findings]
-        self.log_checks.set_rows([*check_rows(trace.checks), *findings])
+        self.decision.show_trace(self.log.trace(current.row()), None)
 
     def _edit_selected(self) -> None:
         index = self.clients_view.currentIndex()

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from playground.core.trace import DecisionTrace
 from playground.ui.main_window import MainWindow
 from tests.ui.flowhelpers import run_whole_flow, step_states
 
@@ -118,5 +119,26 @@ def test_decision_log_is_live(qtbot: QtBot, window: MainWindow) -> None:
     interaction = next(r for r, text in enumerate(requests) if "/interaction/" in text)
     tooltip = log.index(interaction, 1).data(Qt.ItemDataRole.ToolTipRole)
     assert tooltip == requests[interaction]  # an elided path reads in full on hover
-    window.server_panel.log_view.selectRow(requests.index("POST /oauth2/token"))
-    assert window.server_panel.log_checks.rowCount() > 0
+    panel = window.server_panel
+    assert panel.decision.summary.text().startswith("Select a decision")
+    panel.log_view.selectRow(requests.index("POST /oauth2/token"))
+    assert panel.decision.checks.rowCount() > 0
+    assert "<b>token</b>: tokens issued" in panel.decision.summary.text()
+    assert "(HTTP 200)" in panel.decision.summary.text()
+
+
+def test_decision_log_follows_the_newest_unless_scrolled_up(qtbot: QtBot,
+                                                            window: MainWindow) -> None:
+    panel = window.server_panel
+    window.show_view("server")
+    trace = DecisionTrace(id="t-1", at=0.0, method="GET", path="/oauth2/jwks", endpoint="jwks",
+                          status=200, outcome="JWK Set served", client_id=None, error=None,
+                          checks=(), findings=())
+    bar = panel.log_view.verticalScrollBar()
+    for _ in range(60):
+        panel.add_trace(trace)
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=TIMEOUT)
+    assert bar.value() == bar.maximum()
+    bar.setValue(0)  # the user scrolls up to read an older decision
+    panel.add_trace(trace)
+    assert bar.value() == 0
