@@ -20,7 +20,7 @@ class ServerConfig:
     `compat_seed` accepts the seed's `SHA-256` / padded standard-base64 PKCE spelling with a
     warning (it can also be flipped at run time through `EmbeddedServer.compat_seed`);
     `allow_plain` enables RFC 7636 `plain`. Lifetimes are seconds on the injected clock.
-    `signers` > 0 signs tokens in that many helper processes (playground.server.signing), so
+    `signers` > 0 signs tokens in that many helper processes (playground.server.signing_helpers), so
     RSA signatures use other cores; 0 signs in the server's thread.
     """
 

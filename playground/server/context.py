@@ -11,7 +11,8 @@ from playground.server.config import ServerConfig
 from playground.server.faults import FaultSwitches
 from playground.server.keys import KeySet
 from playground.server.sessions import InteractionStore, LoginSessions
-from playground.server.signing import InlineSigner, ProcessSigner, TokenSigner
+from playground.server.signing import InlineSigner, TokenSigner
+from playground.server.signing_helpers import ProcessSigner
 from playground.server.store import TokenStore
 from playground.server.tokens import TokenIssuer
 from playground.server.trace import TraceStore

@@ -1,4 +1,4 @@
-"""A signing helper process of `ProcessSigner` (playground.server.signing).
+"""A signing helper process of `ProcessSigner` (playground.server.signing_helpers).
 
 Reads, on stdin, one JSON line with the private keys (`[[kid, alg, PKCS#8 PEM], ...]`), then one
 `SigningRequest` line per token response; writes one line per request on stdout, in order:

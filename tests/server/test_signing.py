@@ -24,14 +24,12 @@ import playground
 from playground.server import EmbeddedServer, ServerConfig
 from playground.server.keys import KeySet
 from playground.server.signer_worker import serve
-from playground.server.signing import (
+from playground.server.signing import Signed, SigningRequest, sign_request
+from playground.server.signing_helpers import (
     HELPER_FLAG,
     ProcessSigner,
-    Signed,
-    SigningRequest,
     _settle,
     helper_command,
-    sign_request,
 )
 from tests.server.conftest import WEB_ID, WEB_REDIRECT, WEB_SECRET, Flow
 
