@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     except ServerStartError as exc:
         return _fail(str(exc))
     try:
-        _banner(server.issuer, server.clients.list(), compat)
+        _banner(server.issuer, server.clients.list(), compat, args.signers)
         _wait_for_signal()
     finally:
         server.stop()
@@ -93,12 +93,14 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _banner(issuer: str, clients: list[Client], compat: bool) -> None:
+def _banner(issuer: str, clients: list[Client], compat: bool, signers: int) -> None:
     lines = [
         f"issuer  {issuer}",
         f"        {issuer}/.well-known/openid-configuration",
         "PKCE    " + ("compat seed (SHA-256 / padded base64 accepted with a warning)"
                       if compat else "strict (S256)"),
+        "signing " + (f"in {signers} helper process{'es' if signers > 1 else ''} (--signers)"
+                      if signers else "in the server's thread (--signers 0)"),
         "clients",
     ]
     for client in clients:

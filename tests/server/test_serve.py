@@ -60,7 +60,7 @@ def test_bad_clients_file_exits_2(tmp_path: Path, content: str | None, expected:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serves_logs_and_exits_0_on_signal(sig: signal.Signals) -> None:
-    proc = _serve("--port", "0", "--compat", "seed")
+    proc = _serve("--port", "0", "--compat", "seed", "--signers", "1")
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
@@ -70,6 +70,7 @@ def test_serves_logs_and_exits_0_on_signal(sig: signal.Signals) -> None:
         banner = [proc.stdout.readline() for _ in range(12)]
         assert any("c02d5bf5-993e-4c6a-a248-6c307cc7681b" in line for line in banner)
         assert any("compat seed" in line for line in banner)
+        assert any(line.startswith("signing in 1 helper process") for line in banner)
         httpx.get(f"{issuer}/oauth2/authorize", params={"client_id": "nope"})
         line = proc.stdout.readline()
         while line.startswith(("  ", "Press", "clients")):
