@@ -10,6 +10,7 @@ Redirects are never followed here; the user agent follows them hop by hop, so ea
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -78,17 +79,24 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         self.log = log
         self.step = ""
         self.trace_lookup = trace_lookup
-        # Made on first use: httpx builds its TLS context (the CA bundle, ~35 ms) in the
-        # constructor, which would otherwise sit on the app's start-up path.
         self._inner = inner
+        self._making_inner = asyncio.Lock()
+
+    async def _transport(self) -> httpx.AsyncBaseTransport:
+        """The wrapped transport, made on first use and on a worker thread: httpx builds its TLS
+        context (the CA bundle, 15-35 ms) in the constructor, which would otherwise sit on the
+        app's start-up path, stall the UI's event loop and count in the first exchange's time."""
+        async with self._making_inner:
+            if self._inner is None:
+                self._inner = await asyncio.to_thread(httpx.AsyncHTTPTransport)
+        return self._inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
+        inner = await self._transport()
         started, t0 = time.time(), time.perf_counter()
         try:
-            if self._inner is None:
-                self._inner = httpx.AsyncHTTPTransport()
-            response = await self._inner.handle_async_request(request)
+            response = await inner.handle_async_request(request)
             raw = await _read_raw(response)
         except httpx.HTTPError as exc:
             self._record(request, body, None, b"", started, t0, error=_describe(exc))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from playground.core.exchange import Exchange
 from playground.core.recorder import ExchangeLog, RecordingTransport
 from playground.core.trace import DecisionTrace
+from playground.server import EmbeddedServer
 
 TRACE = DecisionTrace(
     id="t-1", at=0.0, method="GET", path="/x", endpoint="x", status=200, outcome="ok"
@@ -96,3 +98,30 @@ def test_log_notifies_observers_until_unsubscribed() -> None:
     assert seen == [exchange] and len(log) == 2
     assert log.for_step("s") == [exchange, dataclasses.replace(exchange, seq=2)]
     assert log[0:1] == [exchange]
+
+
+def test_its_own_transport_is_made_once_off_the_event_loop(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx's transport builds a TLS context (15-35 ms): on a worker thread, once, and before
+    the first exchange's clock starts, against the real embedded server."""
+    made: list[threading.Thread] = []
+    real = httpx.AsyncHTTPTransport
+
+    def transport_factory() -> httpx.AsyncHTTPTransport:
+        made.append(threading.current_thread())
+        return real()
+
+    log = ExchangeLog()
+    transport = RecordingTransport(log)
+    monkeypatch.setattr(httpx, "AsyncHTTPTransport", transport_factory)
+
+    async def fetch_twice(issuer: str) -> list[int]:
+        async with httpx.AsyncClient(transport=transport) as client:
+            responses = await asyncio.gather(client.get(f"{issuer}/oauth2/jwks"),
+                                             client.get(f"{issuer}/oauth2/jwks"))
+        return [r.status_code for r in responses]
+
+    with EmbeddedServer() as server:
+        assert asyncio.run(fetch_twice(server.issuer)) == [200, 200]
+    assert len(made) == 1 and made[0] is not threading.main_thread()
+    assert [e.status for e in log] == [200, 200]
