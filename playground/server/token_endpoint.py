@@ -129,7 +129,6 @@ async def _issue(ctx: ServerContext, grant: Grant, trace: TraceBuilder, *,
            refresh_grant: Grant | None = None) -> dict[str, Any]:
     """RFC 6749 §5.1; refresh tokens only when `offline_access` was granted (OIDC Core §11)."""
     tokens = await ctx.tokens.issue(grant, nonce=code_record is not None)
-    jti = tokens.jti
     body: dict[str, Any] = {"access_token": tokens.access_token, "token_type": "Bearer",
                             "expires_in": ctx.config.access_token_ttl,
                             "scope": " ".join(grant.scopes)}
@@ -140,9 +139,9 @@ async def _issue(ctx: ServerContext, grant: Grant, trace: TraceBuilder, *,
     elif refresh_grant is not None and family is not None:
         body["refresh_token"], _ = ctx.store.issue_refresh(refresh_grant, family)
     if family is not None:
-        ctx.store.attach_to_family(family, jti)
+        ctx.store.attach_to_family(family, tokens.jti)
     if code_record is not None:
-        ctx.store.attach_to_code(code_record, jti, family)
+        ctx.store.attach_to_code(code_record, tokens.jti, family)
     trace.check("refresh token issued only with offline_access", True,
                 "issued" if "refresh_token" in body else "not issued", "OIDC Core §11")
     ctx.faults.alter_tokens(body, ctx.keys, ctx.clock.now(), trace)

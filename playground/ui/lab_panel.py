@@ -9,9 +9,7 @@ in thin `@asyncSlot` handlers that disable the control, await, and re-enable it 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar, cast
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,7 +28,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot as _async_slot  # type: ignore[import-untyped]
 
 from playground.core import tamper
 from playground.core.flowerrors import FlowError
@@ -41,17 +38,11 @@ from playground.lab import clock as lab_clock
 from playground.server import EmbeddedServer
 from playground.server.faults import FAULTS
 from playground.ui import theme
-from playground.ui.tasks import busy
+from playground.ui.tasks import TaskRunner, busy
 
 ServerSource = Callable[[], EmbeddedServer | None]
 SessionSource = Callable[[], FlowSession]
 NAME_ROLE = Qt.ItemDataRole.UserRole
-Handler = TypeVar("Handler", bound=Callable[..., Coroutine[Any, Any, None]])
-
-
-def async_slot(*types: type) -> Callable[[Handler], Handler]:
-    """qasync's `asyncSlot`, typed: the handler runs as a task on the qasync loop."""
-    return cast(Callable[[Handler], Handler], _async_slot(*types))
 
 
 def _text_box(placeholder: str) -> QPlainTextEdit:
@@ -68,12 +59,12 @@ class LabPanel(QWidget):
     clock_moved = Signal(float)  # the new offset in seconds
     tamper_finished = Signal(object)  # TamperResult
 
-    def __init__(self, server: ServerSource, session: SessionSource,
+    def __init__(self, server: ServerSource, session: SessionSource, tasks: TaskRunner,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._server = server
         self._session = session
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.tasks = tasks
         self.verdicts: dict[str, Verdict] = {}
         breaking = QSplitter(Qt.Orientation.Horizontal)
         breaking.addWidget(self._tamper_box())
@@ -280,28 +271,16 @@ class LabPanel(QWidget):
         self.clock_moved.emit(server.clock.offset)
 
     # -- async handlers -------------------------------------------------------------------------
-    async def _kept(self, work: Coroutine[Any, Any, None]) -> None:
-        """Keep a reference to the running task (asyncio keeps only a weak one)."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-        try:
-            await work
-        finally:
-            if task is not None:
-                self._tasks.discard(task)
+    def run_selected(self) -> None:
+        self.tasks.start(self._run([self.selected_scenario()]), "lab: run scenario")
 
-    @async_slot()
-    async def run_selected(self) -> None:
-        await self._kept(self._run([self.selected_scenario()]))
-
-    @async_slot()
-    async def run_all(self) -> None:
-        await self._kept(self._run([s.name for s in SCENARIOS]))
+    def run_all(self) -> None:
+        self.tasks.start(self._run([s.name for s in SCENARIOS]), "lab: run all scenarios")
 
     async def run_scenarios(self, names: list[str] | None = None) -> list[Verdict]:
         """Run `names` (default: every scenario) as the Run all button does; their verdicts."""
-        await self._kept(self._run(names or [s.name for s in SCENARIOS]))
+        await self.tasks.start(self._run(names or [s.name for s in SCENARIOS]),
+                               "lab: run scenarios")
         return [self.verdicts[n] for n in names or [s.name for s in SCENARIOS]
                 if n in self.verdicts]
 
@@ -323,9 +302,8 @@ class LabPanel(QWidget):
         self.refresh()
         self.scenarios_finished.emit(verdicts)
 
-    @async_slot(str)
-    async def run_tamper(self, name: str) -> None:
-        await self._kept(self._tamper(name))
+    def run_tamper(self, name: str) -> None:
+        self.tasks.start(self._tamper(name), f"lab: tamper {name}")
 
     async def _tamper(self, name: str) -> None:
         server = self._server()
@@ -355,14 +333,6 @@ class LabPanel(QWidget):
         self.lint_summary.setText(f"{findings} in the {requests} this flow sent (each with the "
                                   "rule, the RFC section and the fix)." if log
                                   else "The flow has sent no request yet: run it, then lint.")
-
-    async def aclose(self) -> None:
-        """Cancel running scenarios and tampers (before the loop stops)."""
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _stretch(tree: QTreeWidget, column: int) -> None:

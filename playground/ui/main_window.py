@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         self.further = FurtherSteps(lambda: self.session, self.tasks)
         self.tokens.add_bar(self.further)
         self.server_panel = ServerPanel(server, self.tasks)
-        self.lab = LabPanel(lambda: self.server.server, lambda: self.session)
+        self.lab = LabPanel(lambda: self.server.server, lambda: self.session, self.tasks)
         self.banner = QLabel()
         self.banner_close = QPushButton("Dismiss")
         self.agent_modes = AgentModes(self.user_agent_view.consent.decide, parent=self)
@@ -482,7 +482,6 @@ class MainWindow(QMainWindow):
     async def aclose(self) -> None:
         """Async clean-up before Qt quits: tasks, the consent wait, the session's HTTP client."""
         self.user_agent_view.consent.cancel()
-        await self.lab.aclose()
         await self.tasks.aclose()
         await self.agent_modes.aclose()
         self.server.bridge.detach("session")

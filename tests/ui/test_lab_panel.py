@@ -18,6 +18,7 @@ from playground.core.useragent import InAppAgent
 from playground.lab import SCENARIOS
 from playground.ui.lab_panel import NAME_ROLE, LabPanel
 from playground.ui.server_control import ServerController
+from playground.ui.tasks import TaskRunner
 
 TIMEOUT = 10000
 TO_CALLBACK = ("discovery", "pkce", "authorize_url", "user_agent", "callback")
@@ -41,12 +42,13 @@ def session(qtbot: QtBot, loop: asyncio.AbstractEventLoop,
 @pytest.fixture
 def panel(qtbot: QtBot, loop: asyncio.AbstractEventLoop, server: ServerController,
           session: FlowSession) -> Iterator[LabPanel]:
-    widget = LabPanel(lambda: server.server, lambda: session)
+    tasks = TaskRunner()
+    widget = LabPanel(lambda: server.server, lambda: session, tasks)
     qtbot.addWidget(widget)
     widget.show()
     qtbot.waitExposed(widget)
     yield widget
-    wait(qtbot, widget.aclose())
+    wait(qtbot, tasks.aclose())
     server.clock.reset()
 
 
