@@ -1,8 +1,9 @@
 """The desktop app's wiring: display check, QApplication, one qasync loop, the embedded server,
 the main window, and `--screenshot` / `--auto` for docs and checks.
 
-Order matters. The display is checked before Qt is imported (a missing display would otherwise
-abort the process inside Qt). The Qt-free modules are imported before Qt too, which saves ~40 ms
+Order matters. The display, and the system libraries of the platform plugin Qt will load, are
+checked before Qt is imported (either missing would otherwise abort the process inside Qt). The
+Qt-free modules are imported before Qt too, which saves ~40 ms
 of cold start (see `_import_before_qt`), and the garbage collector rests until the window is
 built, which saves ~25 ms more (see `_settle_collector`). `setQuitOnLastWindowClosed(False)`:
 closing the window resolves a future, the coroutine then closes the session's HTTP client and
@@ -21,7 +22,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from playground.display import display_problem
+from playground.display import display_problem, qt_platform
+from playground.qtlibs import plugin_problem
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QWidget
@@ -35,7 +37,7 @@ OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints()"
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = display_problem(os.environ)
+    problem = display_problem(os.environ) or plugin_problem(qt_platform(os.environ))
     if problem:
         print(problem, file=sys.stderr)
         return 2

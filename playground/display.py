@@ -44,6 +44,15 @@ def display_problem(env: Mapping[str, str], platform: str = sys.platform) -> str
     return None
 
 
+def qt_platform(env: Mapping[str, str]) -> str:
+    """The platform plugin Qt will load: QT_QPA_PLATFORM's, else xcb when DISPLAY is set (the
+    choice `display_problem` makes), else wayland."""
+    qpa = env.get("QT_QPA_PLATFORM", "").split(":", 1)[0].strip().lower()
+    if qpa:
+        return "wayland" if qpa.startswith("wayland") else qpa
+    return "xcb" if env.get("DISPLAY") else "wayland"
+
+
 def x_server_answers(display: str) -> bool:
     """Connect to the X server that DISPLAY names (`:n`, `unix:n`, `host:n`, with `.screen`)."""
     host, _, rest = display.rpartition(":")
