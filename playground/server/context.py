@@ -44,7 +44,8 @@ class ServerContext:
         hosts = {urlsplit(issuer).netloc.lower(), *(h.lower() for h in config.allowed_hosts)}
         return cls(
             config=config, issuer=issuer, clock=clock, clients=clients, keys=keys,
-            store=TokenStore(clock, config.code_ttl, config.refresh_token_ttl),
+            store=TokenStore(clock, config.code_ttl, config.refresh_token_ttl,
+                             config.access_token_ttl),
             tokens=TokenIssuer(issuer, keys, clock, access_ttl=config.access_token_ttl,
                                id_ttl=config.id_token_ttl, signer=signer),
             traces=traces or TraceStore(clock, config.trace_limit),

@@ -1,21 +1,45 @@
-"""Authorization codes, refresh tokens and revocations, in memory and thread-safe.
+"""Authorization codes, refresh tokens and live access tokens, in memory and thread-safe.
 
 RFC 6749 §4.1.2: a code is short-lived and single-use; "If an authorization code is used more
 than once, the authorization server MUST deny the request and SHOULD revoke (when possible) all
 tokens previously issued based on that authorization code." §10.5: codes are bound to the client
 and redirect URI; RFC 7636 §4.4 binds them to the code_challenge. RFC 9700 §4.14.2: refresh tokens
 of public clients rotate, and reuse of a rotated token revokes the whole family.
+
+Every record expires on the injected clock and every kind is capped, oldest evicted first
+(playground.server.expiring), so memory and the cost of a request stay flat:
+
+- codes live `code_ttl` + REPLAY_GRACE, so a replay shortly after expiry is still recognised as
+  one; at most MAX_CODES. An evicted code is just unknown (invalid_grant); what it issued stays.
+- refresh tokens live `refresh_ttl`, rotated ones too (for reuse detection); at most
+  MAX_REFRESH_TOKENS. An evicted one is unknown (invalid_grant); reusing an evicted rotated token
+  is refused but no longer revokes its family.
+- access tokens: the jti of each live one, kept `access_ttl` from issue — its `exp`, after which
+  it fails verification anyway; at most MAX_ACCESS_TOKENS. A jti not held counts as revoked:
+  revoking a token drops it, and the cap makes the oldest tokens inactive early (userinfo answers
+  invalid_token, introspection `active: false`; the client refreshes). Eviction never un-revokes.
+- a token family is a `Family` object that every refresh token, access token and code descended
+  from it points to; revoking marks it, which revokes them all at once (no member lists). It
+  lives as long as the newest thing that points to it (its id index holds it weakly), so it
+  needs no store of its own.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from playground.core.clock import Clock
 from playground.core.errors import InvalidGrant
+from playground.server.expiring import ExpiringMap
+
+REPLAY_GRACE = 600.0
+MAX_CODES = 4096
+MAX_REFRESH_TOKENS = 4096
+MAX_ACCESS_TOKENS = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +53,13 @@ class Grant:
     nonce: str | None = None
 
 
+@dataclass(slots=True, weakref_slot=True)
+class Family:
+    """Tokens that stand or fall together: revoking it revokes every token that points to it."""
+
+    revoked: bool = False
+
+
 @dataclass(slots=True)
 class CodeRecord:
     code: str
@@ -40,39 +71,44 @@ class CodeRecord:
     expires_at: float
     redeemed: bool = False
     replayed: bool = False
-    access_jtis: list[str] = field(default_factory=list)
-    families: list[str] = field(default_factory=list)
+    issued: Family = field(default_factory=Family)  # the access tokens the code issued
+    families: list[Family] = field(default_factory=list)  # the refresh families it started
 
 
 @dataclass(slots=True)
 class RefreshRecord:
     token: str
-    family: str
+    family: str  # the family's id
     grant: Grant
     expires_at: float
+    lineage: Family = field(default_factory=Family)  # the family itself
     used: bool = False
 
 
-@dataclass(slots=True)
-class Family:
-    access_jtis: list[str] = field(default_factory=list)
-    tokens: list[str] = field(default_factory=list)
-    revoked: bool = False
-
-
 class TokenStore:
-    """Everything the server remembers between requests. One lock; every operation is short."""
+    """Everything the server remembers between requests. One lock; every operation is O(1)."""
 
-    def __init__(self, clock: Clock, code_ttl: float, refresh_ttl: float) -> None:
+    def __init__(self, clock: Clock, code_ttl: float, refresh_ttl: float,
+                 access_ttl: float, *, max_codes: int = MAX_CODES,
+                 max_refresh: int = MAX_REFRESH_TOKENS,
+                 max_access: int = MAX_ACCESS_TOKENS) -> None:
         self._clock = clock
         self.code_ttl = code_ttl
         self.refresh_ttl = refresh_ttl
         self._lock = threading.Lock()
-        self._codes: dict[str, CodeRecord] = {}
-        self._refresh: dict[str, RefreshRecord] = {}
-        self._families: dict[str, Family] = {}
-        self._revoked: dict[str, float] = {}
-        self._writes = 0
+        self._codes: ExpiringMap[str, CodeRecord] = ExpiringMap(
+            clock, code_ttl + REPLAY_GRACE, max_codes)
+        self._refresh: ExpiringMap[str, RefreshRecord] = ExpiringMap(
+            clock, refresh_ttl, max_refresh)
+        self._access: ExpiringMap[str, tuple[Family, ...]] = ExpiringMap(
+            clock, access_ttl, max_access)
+        self._families: weakref.WeakValueDictionary[str, Family] = weakref.WeakValueDictionary()
+
+    def sizes(self) -> dict[str, int]:
+        """How many of each record are held (families: those something still points to)."""
+        with self._lock:
+            return {"codes": len(self._codes), "refresh_tokens": len(self._refresh),
+                    "access_tokens": len(self._access), "families": len(self._families)}
 
     # -- authorization codes ------------------------------------------------------------------
     def issue_code(self, grant: Grant, redirect_uri: str, redirect_uri_given: bool,
@@ -81,8 +117,7 @@ class TokenStore:
         record = CodeRecord(code, grant, redirect_uri, redirect_uri_given, challenge, method,
                             self._clock.now() + self.code_ttl)
         with self._lock:
-            self._codes[code] = record
-            self._tick()
+            self._codes.put(code, record)
         return code
 
     def redeem_code(self, code: str, validate: Callable[[CodeRecord], None]) -> CodeRecord:
@@ -112,31 +147,31 @@ class TokenStore:
     def attach_to_code(self, record: CodeRecord, jti: str, family: str | None) -> None:
         """Remember what a code produced, so a replay can revoke it (even mid-race)."""
         with self._lock:
-            record.access_jtis.append(jti)
-            if family:
-                record.families.append(family)
+            started = self._families.get(family) if family else None
+            if started is not None:
+                record.families.append(started)
+            self._link(jti, record.issued)
             if record.replayed:
                 self._revoke_code_tokens(record)
 
-    def _revoke_code_tokens(self, record: CodeRecord) -> None:
+    @staticmethod
+    def _revoke_code_tokens(record: CodeRecord) -> None:
         record.replayed = True
-        for jti in record.access_jtis:
-            self._revoked[jti] = self._clock.now() + 86400
+        record.issued.revoked = True
         for family in record.families:
-            self._revoke_family(family)
+            family.revoked = True
 
     # -- refresh tokens -----------------------------------------------------------------------
     def issue_refresh(self, grant: Grant, family: str | None = None) -> tuple[str, str]:
         """A new opaque refresh token, in `family` (a new family when None)."""
         token = secrets.token_urlsafe(32)
+        family = family or secrets.token_urlsafe(12)
         with self._lock:
-            if family is None:
-                family = secrets.token_urlsafe(12)
-                self._families[family] = Family()
-            self._families[family].tokens.append(token)
-            self._refresh[token] = RefreshRecord(token, family, grant,
-                                                 self._clock.now() + self.refresh_ttl)
-            self._tick()
+            lineage = self._families.get(family)
+            if lineage is None:
+                lineage = self._families[family] = Family()
+            self._refresh.put(token, RefreshRecord(token, family, grant,
+                                                   self._clock.now() + self.refresh_ttl, lineage))
         return token, family
 
     def use_refresh(self, token: str, client_id: str, rotate: bool,
@@ -150,11 +185,10 @@ class TokenStore:
             if record is None or record.grant.client_id != client_id:
                 raise InvalidGrant("the refresh token is unknown or was issued to another client",
                                    rfc="RFC 6749 §5.2")
-            family = self._families[record.family]
-            if family.revoked:
+            if record.lineage.revoked:
                 raise InvalidGrant("the refresh token was revoked", rfc="RFC 6749 §5.2")
             if record.used:
-                self._revoke_family(record.family)
+                record.lineage.revoked = True
                 raise InvalidGrant(
                     "the refresh token was already used (rotated); reuse revokes the whole token "
                     "family", rfc="RFC 9700 §4.14.2",
@@ -167,26 +201,17 @@ class TokenStore:
             return record
 
     def attach_to_family(self, family: str, jti: str) -> None:
+        """Link an access token to its family: revoking the family revokes it too."""
         with self._lock:
-            fam = self._families.get(family)
-            if fam is not None:
-                fam.access_jtis.append(jti)
-                if fam.revoked:
-                    self._revoked[jti] = self._clock.now() + 86400
-
-    def _revoke_family(self, family_id: str) -> None:
-        family = self._families.get(family_id)
-        if family is None:
-            return
-        family.revoked = True
-        for jti in family.access_jtis:
-            self._revoked[jti] = self._clock.now() + 86400
+            lineage = self._families.get(family)
+            if lineage is not None:
+                self._link(jti, lineage)
 
     def active_refresh(self, token: str) -> RefreshRecord | None:
         """The record of a refresh token that is still usable, else None (RFC 7662 §2.2)."""
         with self._lock:
             record = self._refresh.get(token)
-            if record is None or record.used or self._families[record.family].revoked:
+            if record is None or record.used or record.lineage.revoked:
                 return None
             return record if self._clock.now() < record.expires_at else None
 
@@ -196,22 +221,20 @@ class TokenStore:
             record = self._refresh.get(token)
             if record is None or record.grant.client_id != client_id:
                 return False
-            self._revoke_family(record.family)
+            record.lineage.revoked = True
             return True
 
     # -- access tokens ------------------------------------------------------------------------
+    def _link(self, jti: str, family: Family) -> None:
+        """Hold `jti` as live, revoked with `family` (and whatever it was linked to before)."""
+        self._access.put(jti, (*(self._access.get(jti) or ()), family))
+
     def is_revoked(self, jti: str) -> bool:
-        return jti in self._revoked
+        """True for a revoked token, and for any jti not held (evicted, expired, never issued)."""
+        with self._lock:
+            families = self._access.get(jti)
+            return families is None or any(family.revoked for family in families)
 
     def revoke_access(self, jti: str) -> None:
         with self._lock:
-            self._revoked[jti] = self._clock.now() + 86400
-
-    def _tick(self) -> None:
-        """Every 256 writes, drop expired codes (kept 10 min more, for replay detection)."""
-        self._writes += 1
-        if self._writes % 256:
-            return
-        now = self._clock.now()
-        self._codes = {k: v for k, v in self._codes.items() if v.expires_at + 600 > now}
-        self._refresh = {k: v for k, v in self._refresh.items() if v.expires_at > now}
+            self._access.pop(jti)

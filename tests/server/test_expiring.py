@@ -9,17 +9,7 @@ import pytest
 
 from playground.server.expiring import ExpiringMap
 
-
-class ManualClock:
-    """A clock that moves only when told (and counts how often it is read)."""
-
-    def __init__(self, start: float = 1_000_000.0) -> None:
-        self.t = start
-        self.reads = 0
-
-    def now(self) -> float:
-        self.reads += 1
-        return self.t
+from .clocks import ManualClock
 
 
 def _map(clock: ManualClock, ttl: float = 10.0, max_size: int = 100) -> ExpiringMap[str, int]:
