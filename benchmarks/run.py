@@ -68,23 +68,26 @@ def _compile_playground() -> None:
 
 def startup(runs: int) -> list[Row]:
     _compile_playground()
-    bare_ms, app_ms, bare_rss, app_rss, ready = [], [], [], [], []
+    bare_ms, app_ms, bare_rss, app_rss, ready_ms = [], [], [], [], []
     for _ in range(runs):  # alternate, so drift on a shared machine hits both alike
         ms, report = _probe("bare")
         bare_ms.append(ms)
         bare_rss.append(report["rss_mib"])
-        ms, report = _probe("app")
-        app_ms.append(ms)
+        spawned = time.time()
+        report = run_json([PYTHON, str(HERE / "ui_probe.py"), "app"], timeout=120)
+        app_ms.append((report["painted"] - spawned) * 1000)
         app_rss.append(report["rss_mib"])
-        ready.append(report["server_ready"] is not None
-                     and report["server_ready"] <= report["painted"])
-    ratio = median(app_ms) / median(bare_ms)
-    rss = median(app_rss)
-    met = ratio <= 2.0 and rss <= 130 and all(ready)
-    return [Row(f"cold start to first paint, server ready (median of {runs})",
-                f"{median(app_ms):.0f} ms, RSS {rss:.0f} MiB",
-                f"bare PySide6 window {median(bare_ms):.0f} ms, RSS {median(bare_rss):.0f} MiB",
-                f"{ratio:.2f}x", "<= 2.0x, RSS <= 130 MiB", "met" if met else "missed")]
+        ready = report["server_ready"]
+        ready_ms.append((ready - spawned) * 1000 if ready is not None else float("inf"))
+    bare, rss = median(bare_ms), median(app_rss)
+    reference = f"bare PySide6 window {bare:.0f} ms, RSS {median(bare_rss):.0f} MiB"
+    paint, ready = median(app_ms) / bare, median(ready_ms) / bare
+    return [Row(f"cold start to first paint (median of {runs})",
+                f"{median(app_ms):.0f} ms, RSS {rss:.0f} MiB", reference, f"{paint:.2f}x",
+                "<= 1.6x, RSS <= 130 MiB", "met" if paint <= 1.6 and rss <= 130 else "missed"),
+            Row(f"cold start to the embedded server ready (median of {runs})",
+                f"{median(ready_ms):.0f} ms", reference, f"{ready:.2f}x", "<= 2.5x",
+                "met" if ready <= 2.5 else "missed")]
 
 
 def stall(runs: int) -> list[Row]:

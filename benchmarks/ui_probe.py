@@ -56,28 +56,27 @@ def bare() -> int:
 
 
 def app_start() -> int:
-    # The hook sits on the Qt-free EmbeddedServer: importing the Qt-side ServerController here
-    # would import PySide6 before the app does and change what the app's start-up costs.
+    """The app's first paint, then the moment its embedded server is ready (it starts after the
+    paint). The hooks sit on what the app calls at those moments; ServerController is patched
+    only once the window is up, so this probe imports nothing before the app does."""
     from playground import app, cli
-    from playground.server.runner import EmbeddedServer
 
-    started: dict[str, float] = {}
-    original_start = EmbeddedServer.start
-
-    def start(self: EmbeddedServer) -> EmbeddedServer:
-        started["at"] = float("nan")
-        server = original_start(self)
-        started["at"] = time.time()
-        return server
-
-    EmbeddedServer.start = start  # type: ignore[method-assign]
+    original_first_paint = app.first_paint
 
     async def first_paint(widget: object, limit: float = 3.0) -> None:
         await original_first_paint(widget, limit)  # type: ignore[arg-type]
-        report(painted=time.time(), server_ready=started.get("at"))
-        os._exit(0)
+        painted = time.time()
+        from playground.ui.server_control import ServerController
 
-    original_first_paint = app.first_paint
+        original_start = ServerController.start_async
+
+        async def start_async(self: ServerController, port: int | None = None) -> bool:
+            ok = await original_start(self, port)
+            report(painted=painted, server_ready=time.time() if ok else None)
+            os._exit(0)
+
+        ServerController.start_async = start_async  # type: ignore[method-assign]
+
     app.first_paint = first_paint  # type: ignore[assignment]
     return cli.main(["--screenshot", "/tmp/oauth-playground-bench.png"])
 

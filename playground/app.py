@@ -3,9 +3,12 @@ the main window, and `--screenshot` / `--auto` for docs and checks.
 
 Order matters. The display, and the system libraries of the platform plugin Qt will load, are
 checked before Qt is imported (either missing would otherwise abort the process inside Qt). The
-Qt-free modules are imported before Qt too, which saves ~40 ms
-of cold start (see `_import_before_qt`), and the garbage collector rests until the window is
-built, which saves ~25 ms more (see `_settle_collector`). `setQuitOnLastWindowClosed(False)`:
+window paints first, and the embedded server starts right after: its stack (Starlette, uvicorn)
+is imported on a worker thread once the window is up, and the status bar says it is starting.
+The flow engine is imported before Qt, which saves ~40 ms of cold start (see
+`_import_before_qt`; `_quiet_pyside_import_hook` saves the same for what comes after), and the
+garbage collector rests until the window is built, which saves ~25 ms more (see
+`_settle_collector`). `setQuitOnLastWindowClosed(False)`:
 closing the window resolves a future, the coroutine then closes the session's HTTP client and
 stops the server while the loop still runs, and only then does `run` return.
 """
@@ -47,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     import qasync  # type: ignore[import-untyped]
     from PySide6.QtWidgets import QApplication
 
+    _quiet_pyside_import_hook()
+
     from playground.ui import theme
 
     _route_qt_messages()
@@ -66,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _import_before_qt() -> None:
-    """Import the Qt-free part of the app (the server, the flow engine, the lab) before PySide6.
+    """Import the Qt-free part the window needs (the flow engine, the lab) before PySide6.
 
     PySide6 installs an import hook that calls `inspect.getsource` on every module imported
     after it, to see whether the module mentions PySide6 (its `__feature__` support,
@@ -77,8 +82,31 @@ def _import_before_qt() -> None:
     """
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     import playground.core.session
-    import playground.lab
-    import playground.server.runner  # noqa: F401
+    import playground.lab  # noqa: F401
+
+
+class _NotPySide:
+    """A meta-path finder that finds nothing; it tells PySide6's feature table that a module
+    about to be imported is not Qt code, so the import hook skips reading its source."""
+
+    def __init__(self, table: dict[str, int]) -> None:
+        self.table = table
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if not name.startswith(("PySide6", "shiboken6", "qasync", "playground.ui")):
+            self.table.setdefault(name, -1)  # -1: "ignore this module" (no __feature__ use)
+
+
+def _quiet_pyside_import_hook() -> None:
+    """After PySide6, each newly imported module has its source read (`inspect.getsource`, to
+    see whether it says "PySide6"; PYSIDE-2029) unless its name is already in the feature
+    table. The server stack, imported after the first paint, is ~390 such modules (~40 ms).
+    The table is PySide6's internal `shibokensupport.feature.pyside_feature_dict`; where a
+    release has none, nothing changes but the speed."""
+    feature = sys.modules.get("shibokensupport.feature")
+    table = getattr(feature, "pyside_feature_dict", None)
+    if isinstance(table, dict):
+        sys.meta_path.insert(0, _NotPySide(table))
 
 
 async def _main(app: QApplication, args: argparse.Namespace,
@@ -90,20 +118,21 @@ async def _main(app: QApplication, args: argparse.Namespace,
     errors = ErrorReporter()
     errors.install(loop)
     bridge = Bridge()
-    server = ServerController(bridge, compat_seed=getattr(args, "compat", "strict") == "seed")
-    server.start()
+    server = ServerController(bridge, compat_seed=getattr(args, "compat", "strict") == "seed",
+                              starting=True)
     window = None
     try:
         window = _window(server, errors, screenshot=bool(args.screenshot))
         _settle_collector()
-        show = getattr(args, "show", "flow")
-        if args.screenshot:
-            return await _screenshot(window, Path(args.screenshot), auto=bool(args.auto),
-                                     show=show)
         closed = loop.create_future()
         window.closed.connect(lambda: _resolve(closed))
-        window.show_view(show)
+        window.show_view(getattr(args, "show", "flow"))
         window.show()
+        await first_paint(window)
+        await server.start_async()
+        if args.screenshot:
+            return await _screenshot(window, Path(args.screenshot), auto=bool(args.auto),
+                                     show=getattr(args, "show", "flow"))
         await closed
         return 0
     finally:
@@ -141,18 +170,16 @@ def _window(server: object, errors: ErrorReporter, *, screenshot: bool) -> MainW
     path = str(Path(tempfile.mkdtemp(prefix="oauth-playground-")) / "s.ini") if screenshot else None
     window = MainWindow(server, open_settings(path), restore=not screenshot)  # type: ignore[arg-type]
     errors.reported.connect(lambda summary, _detail: window.show_message(summary))
-    if not server.running:  # type: ignore[attr-defined]
-        window.show_message(f"The embedded server did not start: {server.last_error}. Use the "  # type: ignore[attr-defined]
-                            "Server tab to pick another port, or aim the flow at another issuer.")
     return window
 
 
 async def _screenshot(window: MainWindow, path: Path, *, auto: bool, show: str = "flow") -> int:
-    """Save a PNG of the window; with `auto`, after the default flow (and with `show` 'lab',
-    after every lab scenario). 1 when that work did not end as expected."""
+    """Save a PNG of the shown window; with `auto`, after the default flow (and with `show`
+    'lab', after every lab scenario). 1 when that work did not end as expected."""
     window.show_view(show)
-    window.show()
-    await first_paint(window)
+    if not window.isVisible():
+        window.show()
+        await first_paint(window)
     ok, lab_ok = True, True
     if auto:
         ok = await window.run_auto(show)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playground.core.exchange import Exchange
 from playground.core.session import FlowSession
@@ -18,7 +18,9 @@ from playground.core.stepinfo import ClientConfig
 from playground.core.tamper import TamperOptions
 from playground.core.trace import DecisionTrace
 from playground.core.useragent import InAppAgent, approve
-from playground.server import EmbeddedServer
+
+if TYPE_CHECKING:  # the server stack (uvicorn, Starlette) loads only when a server runs
+    from playground.server.runner import EmbeddedServer
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from playground.core.flowerrors import FlowError
 from playground.lab.model import ExchangeSummary, LabContext, Result, Scenario, Verdict
-from playground.server import EmbeddedServer
+
+if TYPE_CHECKING:  # the server stack (uvicorn, Starlette) loads only when a server runs
+    from playground.server.runner import EmbeddedServer
 
 log = logging.getLogger(__name__)
 

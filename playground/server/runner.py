@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import logging
 import socket
 import threading
 from collections.abc import Callable
@@ -64,6 +65,7 @@ class _Uvicorn(uvicorn.Server):
         self.signer = signer
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
+        self.crash: Exception | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         self._loop = asyncio.get_running_loop()
@@ -79,13 +81,20 @@ class _Uvicorn(uvicorn.Server):
             await self.signer.close()
 
     async def main_loop(self) -> None:
-        """uvicorn's loop ticks every 0.1 s; this one also wakes at once when asked to exit."""
+        """uvicorn's loop ticks every 0.1 s; this one also wakes at once when asked to exit.
+
+        Should a tick raise (a bug), the loop ends as if asked to exit, so uvicorn's shutdown
+        still closes the socket and every connection; `crash` keeps the exception."""
         assert self._wake is not None
         counter = 0
-        while not await self.on_tick(counter):
-            counter = (counter + 1) % 864000
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 0.1)
+        try:
+            while not await self.on_tick(counter):
+                counter = (counter + 1) % 864000
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), 0.1)
+        except Exception as exc:
+            logging.getLogger(__name__).error("the server's main loop failed: %r", exc)
+            self.crash = exc
 
     def request_exit(self) -> None:
         self.should_exit = True
@@ -145,6 +154,8 @@ class EmbeddedServer:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._compat_seed = self.config.compat_seed
+        self._stopping = False
+        self._exit_watchers: list[Callable[[str], None]] = []
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> EmbeddedServer:
@@ -164,7 +175,7 @@ class EmbeddedServer:
             timeout_graceful_shutdown=1,
         )
         self._server = _Uvicorn(uv_config, ready, self._ctx.tokens.signer)
-        self._error = None
+        self._error, self._stopping = None, False
         self._thread = threading.Thread(target=self._run, args=(ready,), name="oauth-server",
                                         daemon=True)
         self._thread.start()
@@ -183,8 +194,25 @@ class EmbeddedServer:
             self._error = exc
         finally:
             ready.set()
+            server = self._server
+            if not self._stopping and server is not None and server.started:
+                self._report_exit(self._error or server.crash)
+
+    def watch_exit(self, callback: Callable[[str], None]) -> None:
+        """Call `callback(reason)`, on the server thread, if the server ever stops without
+        `stop()` having been called: its loop crashed or ended on its own."""
+        self._exit_watchers.append(callback)
+
+    def _report_exit(self, error: BaseException | None) -> None:
+        reason = f"{type(error).__name__}: {error}" if error else "its event loop ended"
+        for callback in self._exit_watchers:
+            try:
+                callback(reason)
+            except Exception:
+                logging.getLogger(__name__).exception("exit watcher %r failed", callback)
 
     def stop(self) -> None:
+        self._stopping = True
         if self._server is not None:
             self._server.request_exit()
         if self._thread is not None:

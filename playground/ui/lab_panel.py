@@ -10,6 +10,7 @@ in thin `@asyncSlot` handlers that disable the control, await, and re-enable it 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -35,12 +36,14 @@ from playground.core.session import FlowSession
 from playground.core.trace import Finding
 from playground.lab import SCENARIOS, SCENARIOS_BY_NAME, Verdict, run_scenario
 from playground.lab import clock as lab_clock
-from playground.server import EmbeddedServer
 from playground.server.faults import FAULTS
 from playground.ui import theme
 from playground.ui.tasks import TaskRunner, busy
 
-ServerSource = Callable[[], EmbeddedServer | None]
+if TYPE_CHECKING:
+    from playground.server.runner import EmbeddedServer
+
+ServerSource = Callable[[], "EmbeddedServer | None"]
 SessionSource = Callable[[], FlowSession]
 NAME_ROLE = Qt.ItemDataRole.UserRole
 

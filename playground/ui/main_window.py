@@ -5,6 +5,7 @@ below. Only this class connects siblings (attributes down, signals up) and write
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
@@ -92,7 +93,9 @@ class MainWindow(QMainWindow):
         self.server_panel = ServerPanel(server, self.tasks)
         self.lab = LabPanel(lambda: self.server.server, lambda: self.session, self.tasks)
         self.banner = QLabel()
+        self.banner_action = QPushButton()
         self.banner_close = QPushButton("Dismiss")
+        self._banner_slot: Callable[[], object] | None = None
         self.agent_modes = AgentModes(self.user_agent_view.consent.decide, parent=self)
         self._layout()
         self._connect()
@@ -163,10 +166,12 @@ class MainWindow(QMainWindow):
         self.vertical.setSizes([490, 410])
         banner_row = QHBoxLayout()
         banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.banner_action)
         banner_row.addWidget(self.banner_close)
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner_close.clicked.connect(self.hide_message)
+        self.banner_action.clicked.connect(self._banner_clicked)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -192,8 +197,8 @@ class MainWindow(QMainWindow):
         self.agent_modes.paste_requested.connect(self._paste_requested)
         self.user_agent_view.external.pasted.connect(self._pasted)
         self.server.clients_changed.connect(self._refresh_clients)
-        self.server.start_failed.connect(
-            lambda text: self.show_message(f"The embedded server did not start: {text}"))
+        self.server.start_failed.connect(self._server_failed)
+        self.server.lost.connect(self._server_lost)
         decoder = self.tokens.decoder
         decoder.verify_button.clicked.connect(
             lambda: self.tasks.start(decoder.verify(), "verify pasted token"))
@@ -237,16 +242,29 @@ class MainWindow(QMainWindow):
     def show_tab(self, index: int) -> None:
         self.bottom.setCurrentIndex(index)
 
-    def show_message(self, text: str, *, error: bool = True) -> None:
+    def show_message(self, text: str, *, error: bool = True,
+                     action: tuple[str, Callable[[], object]] | None = None) -> None:
+        """A banner above the flow; `action` adds a button (its label, what it does)."""
         color = theme.colors().failed if error else theme.colors().running
         self.banner.setText(f"<span style='color:{color.name()}'><b>{html.escape(text)}</b></span>")
         self.banner.show()
         self.banner_close.show()
+        self._banner_slot = action[1] if action else None
+        self.banner_action.setText(action[0] if action else "")
+        self.banner_action.setVisible(action is not None)
 
     def hide_message(self) -> None:
         self.banner.clear()
         self.banner.hide()
         self.banner_close.hide()
+        self.banner_action.hide()
+        self._banner_slot = None
+
+    def _banner_clicked(self) -> None:
+        slot = self._banner_slot
+        self.hide_message()
+        if slot is not None:
+            slot()
 
     def message_text(self) -> str:
         return self.banner.text() if self.banner.isVisible() else ""
@@ -254,8 +272,23 @@ class MainWindow(QMainWindow):
     def _server_status(self) -> str:
         if self.server.running:
             return f"Embedded authorization server running at {self.server.issuer}"
+        if self.server.starting:
+            return "Starting the embedded authorization server\u2026"
         error = self.server.last_error
         return f"Embedded server stopped{': ' + error if error else ''}"
+
+    def _server_failed(self, reason: str) -> None:
+        self.show_message(f"The embedded server did not start: {reason}. Start it on a free "
+                          "port, pick one in the Server tab, or aim the flow at another issuer.",
+                          action=("Start on a free port", lambda: self.restart_server(0)))
+
+    def _server_lost(self, reason: str) -> None:
+        self.show_message(f"The embedded server {reason}. Everything recorded so far is kept; "
+                          "restart it to go on.", action=("Restart server", self.restart_server))
+
+    def restart_server(self, port: int | None = None) -> Any:
+        """Start the embedded server again (on `port`, else the one it had)."""
+        return self.tasks.start(self.server.restart(port), "restart the embedded server")
 
     def _refresh_clients(self) -> None:
         current = str(self.session.inputs("authorize_url").get("client_id") or "")

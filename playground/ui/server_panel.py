@@ -251,13 +251,17 @@ class ServerPanel(QWidget):
         if c.running:
             self.state.setText(f"<span style='color:{colors.ok.name()}'>\u25cf running</span>")
             self.port.setValue(c.server.port if c.server else c.port)
+        elif c.starting:
+            self.state.setText(f"<span style='color:{colors.running.name()}'>\u25cc starting"
+                               "\u2026</span>")
         elif c.last_error:
             self.state.setText(f"<span style='color:{colors.failed.name()}'>\u25cb stopped: "
                                f"{html.escape(c.last_error)}</span>")
         else:
             self.state.setText("\u25cb stopped")
         self.start_stop.setText("Stop server" if c.running else "Start server")
-        self.port.setEnabled(not c.running)
+        self.start_stop.setEnabled(not c.starting)
+        self.port.setEnabled(not c.running and not c.starting)
 
     def refresh_clients(self) -> None:
         self.clients.set_clients(self.controller.clients())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import httpx
@@ -58,3 +59,26 @@ def test_explicit_issuer_is_advertised() -> None:
         response = httpx.get(f"http://127.0.0.1:{server.port}/.well-known/openid-configuration",
                              headers={"host": "auth.test:9999"})
         assert response.json()["issuer"] == "http://auth.test:9999"
+
+
+def test_a_crashed_loop_is_reported_and_a_stop_is_not() -> None:
+    reasons: list[str] = []
+    ended = threading.Event()
+    server = EmbeddedServer().start()
+    server.watch_exit(lambda reason: (reasons.append(reason), ended.set()))
+    with httpx.Client(base_url=server.issuer) as client:  # a keep-alive connection stays open
+        assert client.get("/oauth2/jwks").status_code == 200
+        assert server._server is not None
+
+        async def on_tick(counter: int) -> bool:
+            raise RuntimeError("boom")
+
+        server._server.on_tick = on_tick  # type: ignore[method-assign]
+        assert ended.wait(5)
+    assert reasons == ["RuntimeError: boom"] and not server.running
+    server.stop()
+
+    quiet = EmbeddedServer().start()
+    quiet.watch_exit(reasons.append)
+    quiet.stop()
+    assert reasons == ["RuntimeError: boom"]

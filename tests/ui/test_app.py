@@ -64,20 +64,52 @@ def test_auto_lab_screenshot_runs_every_scenario(tmp_path: Path) -> None:
     assert QImage(str(shot)).size().toTuple() == (1400, 900)
 
 
-def test_the_qt_free_modules_are_imported_before_qt(tmp_path: Path) -> None:
+def test_the_flow_engine_is_imported_before_qt(tmp_path: Path) -> None:
     """PySide6's import hook reads the source of every module imported after it, so the app
-    imports the server and the flow engine first; httpx's command-line client (rich, pygments)
-    stays out."""
+    imports the flow engine first; httpx's command-line client (rich, pygments) stays out."""
     result = _run_app(tmp_path, "--screenshot", str(tmp_path / "w.png"),
                       QT_QPA_PLATFORM="offscreen", PYTHONPROFILEIMPORTTIME="1")
     assert result.returncode == 0, result.stderr
     imported = [line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
                 if line.startswith("import time:")]  # in the order each import finished
     qt = next(i for i, name in enumerate(imported) if name.startswith(("PySide6", "shiboken")))
-    for name in ("starlette", "uvicorn", "jwt", "httpx", "playground.server",
-                 "playground.core.session", "playground.lab"):
+    for name in ("jwt", "httpx", "playground.core.session", "playground.lab"):
         assert imported.index(name) < qt, f"{name} is imported after PySide6"
     assert not [name for name in imported if name.startswith(("rich", "pygments"))]
+
+
+PAINT_FIRST_PROBE = """
+import sys
+from playground import app, cli
+shown = app.first_paint
+async def first_paint(widget, limit=3.0):
+    await shown(widget, limit)
+    from playground.ui.server_control import ServerController
+    print("painted", "uvicorn" in sys.modules, widget.statusBar().currentMessage())
+    start = ServerController.start_async
+    async def start_async(self, port=None):
+        ok = await start(self, port)
+        table = sys.modules["shibokensupport.feature"].pyside_feature_dict
+        print("started", ok, table.get("uvicorn.server"), table.get("starlette.routing"))
+        return ok
+    ServerController.start_async = start_async
+app.first_paint = first_paint
+sys.exit(cli.main(["--screenshot", sys.argv[1]]))
+"""
+
+
+def test_the_window_paints_before_the_server_stack_loads(tmp_path: Path) -> None:
+    """First paint, then the server: the status bar says it is starting; the stack imported
+    after Qt is marked as no Qt code, so PySide6's hook does not read its source."""
+    result = subprocess.run(
+        [sys.executable, "-c", PAINT_FIRST_PROBE, str(tmp_path / "w.png")], cwd=ROOT,
+        capture_output=True, text=True, timeout=60, check=False,
+        env=_env(OAUTH_PLAYGROUND_SETTINGS=str(tmp_path / "s.ini"), QT_QPA_PLATFORM="offscreen"),
+    )
+    assert result.returncode == 0, result.stderr
+    painted, started = result.stdout.splitlines()[:2]
+    assert painted == "painted False Starting the embedded authorization server\u2026"
+    assert started == "started True -1 -1"
 
 
 COLLECTOR_PROBE = """

@@ -142,3 +142,50 @@ def test_decision_log_follows_the_newest_unless_scrolled_up(qtbot: QtBot,
     bar.setValue(0)  # the user scrolls up to read an older decision
     panel.add_trace(trace)
     assert bar.value() == 0
+
+
+def _crash(window: MainWindow) -> None:
+    """Make the running server's event loop raise, as a bug inside it would."""
+    assert window.server.server is not None
+    uvicorn_server = window.server.server._server
+    assert uvicorn_server is not None
+
+    async def on_tick(counter: int) -> bool:
+        raise RuntimeError("boom")
+
+    uvicorn_server.on_tick = on_tick  # type: ignore[method-assign]
+
+
+def test_a_crashed_server_is_reported_and_restarted_with_nothing_lost(qtbot: QtBot,
+                                                                      window: MainWindow) -> None:
+    run_whole_flow(qtbot, window)
+    issuer, recorded = window.server.issuer, window.inspector.model.rowCount()
+    _crash(window)
+    qtbot.waitUntil(lambda: not window.server.running, timeout=TIMEOUT)
+    assert "stopped unexpectedly (RuntimeError: boom)" in window.message_text()
+    assert "Everything recorded so far is kept" in window.message_text()
+    assert "stopped unexpectedly" in window.statusBar().currentMessage()
+    assert "stopped" in window.server_panel.state.text()
+    assert window.banner_action.isVisible() and window.banner_action.text() == "Restart server"
+
+    window.banner_action.click()
+    qtbot.waitUntil(lambda: window.server.running, timeout=TIMEOUT)
+    assert window.server.issuer == issuer  # the same port: the flow's issuer still holds
+    assert window.message_text() == "" and not window.banner_action.isVisible()
+    assert window.inspector.model.rowCount() == recorded
+    assert set(step_states(window).values()) == {"done"}
+    window.reset_flow()
+    run_whole_flow(qtbot, window)
+
+
+def test_a_busy_port_offers_a_free_one(qtbot: QtBot, window: MainWindow,
+                                       busy_port: int) -> None:
+    _stop(qtbot, window)
+    window.server_panel.port.setValue(busy_port)
+    window.server_panel.start_stop.click()
+    qtbot.waitUntil(lambda: "did not start" in window.message_text(), timeout=TIMEOUT)
+    assert window.banner_action.text() == "Start on a free port"
+    window.banner_action.click()
+    qtbot.waitUntil(lambda: window.server.running, timeout=TIMEOUT)
+    assert window.server.server is not None and window.server.server.port != busy_port
+    assert window.session.inputs("discovery")["issuer"] == window.server.issuer
