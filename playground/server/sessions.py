@@ -1,8 +1,17 @@
-"""Pending interactions: an authorization request waiting for the user to sign in and consent.
+"""Pending interactions (an authorization request waiting for sign-in and consent), login sessions.
 
 Each interaction is bound to the user agent that started it by a cookie (RFC 6749 §10.12: the
 login and consent steps must not be completable by another party), and its forms carry a CSRF
 token. Interactions expire on the injected clock.
+
+Both stores are `ExpiringMap`s (playground.server.expiring): pruned a few entries at a time on
+each write, never rebuilt, and capped, oldest evicted first:
+
+- interactions live `interaction_ttl` (ServerConfig, 10 min); at most MAX_INTERACTIONS pending.
+  A finished one is dropped at once. An evicted one is unknown: its page answers "this
+  sign-in request is unknown, finished or expired", and the client starts a new authorization.
+- login sessions live SESSION_TTL (8 h); at most MAX_SESSIONS. An evicted session is a sign-out:
+  the user signs in again, and `prompt=none` answers `login_required` (OIDC Core §3.1.2.6).
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from playground.core.clock import Clock
+from playground.server.expiring import ExpiringMap
 
 if TYPE_CHECKING:
     from playground.server.authorize import AuthorizationRequest
@@ -20,6 +30,8 @@ if TYPE_CHECKING:
 COOKIE = "pg_interaction"
 SESSION_COOKIE = "pg_session"
 SESSION_TTL = 8 * 3600.0
+MAX_INTERACTIONS = 4096
+MAX_SESSIONS = 4096
 
 
 @dataclass(slots=True)
@@ -43,11 +55,13 @@ class Interaction:
 
 
 class InteractionStore:
-    def __init__(self, clock: Clock, ttl: float) -> None:
+    """Pending interactions by uid; `items` is the map, for its size and work counters."""
+
+    def __init__(self, clock: Clock, ttl: float, max_size: int = MAX_INTERACTIONS) -> None:
         self._clock = clock
         self._ttl = ttl
         self._lock = threading.Lock()
-        self._items: dict[str, Interaction] = {}
+        self.items: ExpiringMap[str, Interaction] = ExpiringMap(clock, ttl, max_size)
 
     def create(self, request: AuthorizationRequest) -> Interaction:
         item = Interaction(
@@ -55,12 +69,12 @@ class InteractionStore:
             csrf=secrets.token_urlsafe(24), expires_at=self._clock.now() + self._ttl,
         )
         with self._lock:
-            self._prune()
-            self._items[item.uid] = item
+            self.items.put(item.uid, item)
         return item
 
     def get(self, uid: str) -> Interaction | None:
-        item = self._items.get(uid)
+        with self._lock:
+            item = self.items.get(uid)
         if item is None or item.done or self._clock.now() >= item.expires_at:
             return None
         return item
@@ -71,14 +85,8 @@ class InteractionStore:
             if item.done:
                 return False
             item.done = True
-            self._items.pop(item.uid, None)
+            self.items.pop(item.uid)
             return True
-
-    def _prune(self) -> None:
-        if len(self._items) < 1024:
-            return
-        now = self._clock.now()
-        self._items = {k: v for k, v in self._items.items() if v.expires_at > now}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,25 +99,26 @@ class LoginSession:
 
 
 class LoginSessions:
-    """Remembered sign-ins by session id (the `pg_session` cookie)."""
+    """Remembered sign-ins by session id (the `pg_session` cookie); `items` is the map."""
 
-    def __init__(self, clock: Clock, ttl: float = SESSION_TTL) -> None:
+    def __init__(self, clock: Clock, ttl: float = SESSION_TTL,
+                 max_size: int = MAX_SESSIONS) -> None:
         self._clock = clock
         self._ttl = ttl
         self._lock = threading.Lock()
-        self._items: dict[str, LoginSession] = {}
+        self.items: ExpiringMap[str, LoginSession] = ExpiringMap(clock, ttl, max_size)
 
     def create(self, sub: str, auth_time: int) -> str:
         sid = secrets.token_urlsafe(24)
         with self._lock:
-            if len(self._items) >= 1024:
-                now = self._clock.now()
-                self._items = {k: v for k, v in self._items.items() if v.expires_at > now}
-            self._items[sid] = LoginSession(sub, auth_time, self._clock.now() + self._ttl)
+            self.items.put(sid, LoginSession(sub, auth_time, self._clock.now() + self._ttl))
         return sid
 
     def get(self, sid: str | None) -> LoginSession | None:
-        session = self._items.get(sid) if sid else None
+        if not sid:
+            return None
+        with self._lock:
+            session = self.items.get(sid)
         if session is None or self._clock.now() >= session.expires_at:
             return None
         return session

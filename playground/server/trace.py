@@ -5,6 +5,10 @@ each check made in order with pass/fail, detail and the RFC section, and the out
 stored before the response leaves the server, so `server.trace(id)` finds it as soon as the
 client sees the `X-Playground-Trace` header. Subscribers are called on the server thread; an
 exception in a subscriber is logged and never breaks the server.
+
+The store keeps the last `limit` traces (ServerConfig.trace_limit, 500), each for at most
+TRACE_TTL on the injected clock (playground.server.expiring); an evicted or expired trace is just
+no longer found by id — the app's server panel keeps its own copy of those it showed.
 """
 
 from __future__ import annotations
@@ -14,17 +18,18 @@ import itertools
 import logging
 import secrets
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
 from playground.core import lint
 from playground.core.clock import Clock
 from playground.core.errors import OAuthError
 from playground.core.trace import Check, DecisionTrace, Finding
+from playground.server.expiring import ExpiringMap
 
 log = logging.getLogger(__name__)
 
 Subscriber = Callable[[DecisionTrace], None]
+TRACE_TTL = 24 * 3600.0
 
 
 class TraceBuilder:
@@ -101,12 +106,12 @@ class TraceBuilder:
 
 
 class TraceStore:
-    """The last `limit` traces by id, plus the subscribers that hear about each new one."""
+    """The last `limit` traces by id (`traces`, the map), plus the subscribers that hear about
+    each new one."""
 
-    def __init__(self, clock: Clock, limit: int = 500) -> None:
+    def __init__(self, clock: Clock, limit: int = 500, ttl: float = TRACE_TTL) -> None:
         self._clock = clock
-        self._limit = limit
-        self._traces: OrderedDict[str, DecisionTrace] = OrderedDict()
+        self.traces: ExpiringMap[str, DecisionTrace] = ExpiringMap(clock, ttl, limit)
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()
         self._prefix = secrets.token_hex(3)
@@ -119,9 +124,7 @@ class TraceStore:
     def publish(self, trace: DecisionTrace) -> None:
         """Store `trace`, then tell every subscriber (on the calling, i.e. server, thread)."""
         with self._lock:
-            self._traces[trace.id] = trace
-            while len(self._traces) > self._limit:
-                self._traces.popitem(last=False)
+            self.traces.put(trace.id, trace)
             subscribers = tuple(self._subscribers)
         for callback in subscribers:
             try:
@@ -130,11 +133,13 @@ class TraceStore:
                 log.exception("decision-trace subscriber %r failed", callback)
 
     def get(self, trace_id: str) -> DecisionTrace | None:
-        return self._traces.get(trace_id)
+        with self._lock:
+            return self.traces.get(trace_id)
 
     def recent(self) -> list[DecisionTrace]:
+        """The held traces, oldest first."""
         with self._lock:
-            return list(self._traces.values())
+            return self.traces.values()
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Add `callback`; returns a function that removes it again."""
