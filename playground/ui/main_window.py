@@ -283,8 +283,9 @@ class MainWindow(QMainWindow):
                           action=("Start on a free port", lambda: self.restart_server(0)))
 
     def _server_lost(self, reason: str) -> None:
-        self.show_message(f"The embedded server {reason}. Everything recorded so far is kept; "
-                          "restart it to go on.", action=("Restart server", self.restart_server))
+        self.show_message(f"The embedded server stopped unexpectedly ({reason}). Everything "
+                          "recorded so far is kept; restart it to go on.",
+                          action=("Restart server", self.restart_server))
 
     def restart_server(self, port: int | None = None) -> Any:
         """Start the embedded server again (on `port`, else the one it had)."""

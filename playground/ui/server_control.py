@@ -35,7 +35,7 @@ class ServerController(QObject):
     state_changed = Signal()  # starting, started, stopped, or failed to start
     clients_changed = Signal()
     start_failed = Signal(str)
-    lost = Signal(str)  # the server stopped on its own; why
+    lost = Signal(str)  # the server stopped on its own; why (e.g. "RuntimeError: boom")
     _exited = Signal(object, str)  # from the server thread: (server, reason)
 
     def __init__(self, bridge: Bridge, *, compat_seed: bool = False, port: int = 0,
@@ -132,9 +132,9 @@ class ServerController(QObject):
         self.server = None
         self.bridge.detach("server")
         server.stop()  # its thread has ended: this only closes the socket
-        self.last_error = f"it stopped unexpectedly ({reason})"
-        log.warning("the embedded server %s", self.last_error)
-        self.lost.emit(self.last_error)
+        self.last_error = f"crashed ({reason})"
+        log.warning("the embedded server stopped unexpectedly: %s", reason)
+        self.lost.emit(reason)
         self.state_changed.emit()
 
     async def stop(self) -> None:

@@ -164,8 +164,9 @@ def test_a_crashed_server_is_reported_and_restarted_with_nothing_lost(qtbot: QtB
     qtbot.waitUntil(lambda: not window.server.running, timeout=TIMEOUT)
     assert "stopped unexpectedly (RuntimeError: boom)" in window.message_text()
     assert "Everything recorded so far is kept" in window.message_text()
-    assert "stopped unexpectedly" in window.statusBar().currentMessage()
-    assert "stopped" in window.server_panel.state.text()
+    assert window.statusBar().currentMessage() == \
+        "Embedded server stopped: crashed (RuntimeError: boom)"
+    assert "stopped: crashed (RuntimeError: boom)" in window.server_panel.state.text()
     assert window.banner_action.isVisible() and window.banner_action.text() == "Restart server"
 
     window.banner_action.click()
