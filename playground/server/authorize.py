@@ -22,12 +22,15 @@ from playground.core.errors import (
 from playground.server import pkce_rules
 from playground.server.clients import Client
 from playground.server.context import ServerContext
-from playground.server.http import Params
+from playground.server.http import Params, ascii_uint
 from playground.server.sessions import LoginSession
 from playground.server.trace import TraceBuilder
 
 LOOPBACK_HOSTS = ("127.0.0.1", "[::1]")
 PROMPTS = frozenset({"none", "login", "consent", "select_account"})
+MAX_PORT = 65535
+# Seconds; a larger max_age asks nothing more of a login session (this one is ~31 million years).
+MAX_AGE_CAP = 10**15
 
 
 class LoginRequired(OAuthError):
@@ -121,6 +124,9 @@ def _redirect_uri(params: Params, client: Client, trace: TraceBuilder) -> tuple[
             detail=client.redirect[0],
         )
         return client.redirect[0], False
+    trace.require("redirect_uri is a URI", _parses(requested),
+                  InvalidRequest(f"redirect_uri {requested!r} is not a URI (it does not parse)",
+                                 rfc="RFC 6749 §3.1.2, RFC 3986 §3"), detail=requested)
     trace.require(
         "redirect_uri matches a registered URI", redirect_matches(requested, client.redirect),
         InvalidRequest(f"redirect_uri {requested!r} is not registered for this client (exact "
@@ -139,8 +145,19 @@ def redirect_matches(requested: str, registered: tuple[str, ...]) -> bool:
     return key is not None and any(_loopback_key(uri) == key for uri in registered)
 
 
+def _parses(uri: str) -> bool:
+    """Whether `urlsplit` reads `uri` (it refuses e.g. `http://[::1` and `http://[x]`)."""
+    try:
+        urlsplit(uri)
+    except ValueError:
+        return False
+    return True
+
+
 def _loopback_key(uri: str) -> tuple[str, str, str] | None:
     """(host, path, query) of an http loopback IP literal URI, ignoring its port."""
+    if not _parses(uri):
+        return None
     parts = urlsplit(uri)
     netloc = parts.netloc
     if parts.scheme != "http" or parts.fragment or "@" in netloc:
@@ -149,9 +166,15 @@ def _loopback_key(uri: str) -> tuple[str, str, str] | None:
     if host is None:
         return None
     rest = netloc[len(host):]
-    if rest and not (rest.startswith(":") and rest[1:].isdigit()):
+    if rest and not (rest.startswith(":") and _is_port(rest[1:])):
         return None
     return host, parts.path, parts.query
+
+
+def _is_port(text: str) -> bool:
+    """RFC 3986 §3.2.3 `port = *DIGIT` (ASCII digits), and a port a browser can reach: 1-65535."""
+    port = ascii_uint(text, MAX_PORT + 1)
+    return port is not None and 1 <= port <= MAX_PORT
 
 
 def _request(params: Params, ctx: ServerContext, trace: TraceBuilder, client: Client,
@@ -227,11 +250,15 @@ def _prompts(params: Params, trace: TraceBuilder) -> frozenset[str]:
 
 
 def _max_age(params: Params, trace: TraceBuilder) -> int | None:
+    """OIDC Core §3.1.2.1: max_age in seconds, a non-negative integer in ASCII digits."""
     raw = params.get("max_age")
-    trace.require("max_age is a non-negative integer", raw is None or raw.isdigit(),
-                  InvalidRequest(f"max_age {raw!r} is not a non-negative integer",
+    if raw is None:
+        return None
+    seconds = ascii_uint(raw, MAX_AGE_CAP)
+    trace.require("max_age is a non-negative integer", seconds is not None,
+                  InvalidRequest(f"max_age {raw!r} is not a non-negative integer (ASCII digits)",
                                  rfc="OIDC Core §3.1.2.1"))
-    return None if raw is None else int(raw)
+    return seconds
 
 
 def silent(auth: AuthorizationRequest, session: LoginSession | None, now: float,
