@@ -37,7 +37,10 @@ class AuthorizationResponse:
 def parse_redirect(url: str) -> AuthorizationResponse:
     """Read code/state/iss or error from the query (or fragment) of the redirect URL."""
     text = url.strip().strip("\"'<>").strip()
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 literal, `http://[::1`
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") and not (parts.scheme and parts.path):
         raise CallbackError(
             f"not a redirect URL: {_preview(text)!r} (paste the whole address, "

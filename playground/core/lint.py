@@ -7,19 +7,26 @@ trace), and both name the same rules from `RULES`. The first rules are the seed'
 standard-base64 `btoa` challenge (§4.2 wants BASE64URL without padding), the JSON token body
 (RFC 6749 §4.1.3 says form-urlencoded) and `scope` on the code grant. The others follow
 RFC 6749, RFC 6750, RFC 7636, RFC 8252, RFC 9700 (Security BCP) and OpenID Connect Core.
+
+The lint never raises, whatever the request: the server lints every request a client sends, so a
+URL that does not parse lints as one without parts, and a rule that crashes on some input yields
+no finding (logged at DEBUG) while the other rules still run.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from ipaddress import ip_address
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from playground.core.pkce import S256_CHALLENGE, SEED_CHALLENGE, VERIFIER_GRAMMAR
 from playground.core.trace import Finding, Severity
+
+log = logging.getLogger(__name__)
 
 Pairs = tuple[tuple[str, str], ...]
 
@@ -112,7 +119,7 @@ class Request:
     params: Pairs = field(init=False)  # query parameters, then body parameters
 
     def __post_init__(self) -> None:
-        split = urlsplit(self.url)
+        split = _split(self.url) or SplitResult("", "", "", "", "")
         parts = split.scheme.lower(), (split.hostname or "").lower(), split.path, split.query
         query = tuple(parse_qsl(parts[3], keep_blank_values=True))
         content_type = (self.header("content-type") or "").split(";")[0].strip().lower()
@@ -128,6 +135,14 @@ class Request:
     def get(self, name: str, source: Pairs | None = None) -> str | None:
         pairs = self.params if source is None else source
         return next((v for k, v in pairs if k == name and v != ""), None)
+
+
+def _split(url: str) -> SplitResult | None:
+    """`urlsplit(url)`, or None for what it refuses (`http://[::1`, `http://[x]/`)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
 
 
 def _body_pairs(body: bytes, content_type: str) -> Pairs:
@@ -146,7 +161,7 @@ def _body_pairs(body: bytes, content_type: str) -> Pairs:
 def _json_pairs(body: bytes) -> Pairs:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # too deeply nested; UnicodeDecodeError is a ValueError
         return ()
     if not isinstance(data, dict):
         return ()
@@ -156,14 +171,29 @@ def _json_pairs(body: bytes) -> Pairs:
 def lint(method: str, url: str, headers: Iterable[tuple[str, str]] = (),
          body: bytes = b"") -> tuple[Finding, ...]:
     """Every finding for one request, in rule order."""
-    return lint_request(Request(method.upper(), url, tuple(headers), body))
+    try:
+        request = Request(method.upper(), url, tuple(headers), body)
+    except Exception:
+        log.debug("lint: cannot read the request %s %r", method, url[:200], exc_info=True)
+        return ()
+    return lint_request(request)
 
 
 def lint_request(request: Request) -> tuple[Finding, ...]:
     found: list[Finding] = []
     for check in CHECKS:
-        found.extend(check(request))
+        _run(check, request, found)
     return tuple(found)
+
+
+def _run(check: Check, request: Request, found: list[Finding]) -> None:
+    """The findings of one rule group; a crash ends that group only (its findings so far
+    stay)."""
+    try:
+        found.extend(check(request))
+    except Exception:
+        log.debug("lint: %s failed on %s %r", getattr(check, "__name__", check),
+                  request.method, request.url[:200], exc_info=True)
 
 
 def is_authorization_request(request: Request) -> bool:
@@ -283,9 +313,9 @@ def _state_and_nonce(request: Request) -> Iterable[Finding]:
 
 
 def _redirect_uri(uri: str | None) -> Iterable[Finding]:
-    if uri is None:
+    parts = None if uri is None else _split(uri)
+    if uri is None or parts is None:
         return
-    parts = urlsplit(uri)
     if "#" in uri:
         yield finding("redirect-uri-fragment")
     host = (parts.hostname or "").lower()

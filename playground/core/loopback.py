@@ -82,8 +82,12 @@ class LoopbackCatcher:
         await self.aclose()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Answer one connection; whatever a browser (or anything else on the loopback) sends,
+        and however early it hangs up, ends here without an error."""
         try:
             target = await _read_request_target(reader)
+            if target is not None and _target_path(target) == self.path:
+                self._deliver(f"http://{self.host}:{self.port}{target}")
             status = b"200 OK" if target is not None else b"400 Bad Request"
             writer.write(
                 b"HTTP/1.1 " + status + b"\r\nContent-Type: text/html; charset=utf-8\r\n"
@@ -93,8 +97,8 @@ class LoopbackCatcher:
                 + PAGE
             )
             await writer.drain()
-            if target is not None and urlsplit(target).path == self.path:
-                self._deliver(f"http://{self.host}:{self.port}{target}")
+        except OSError:  # the browser hung up (reset, broken pipe): the redirect was kept
+            pass
         finally:
             writer.close()
 
@@ -107,12 +111,20 @@ async def _read_request_target(reader: asyncio.StreamReader) -> str | None:
     """The request-target of a GET (RFC 9112 §3), headers read and dropped."""
     try:
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, OSError):
         return None
     parts = head.split(b"\r\n", 1)[0].split(b" ")
     if len(parts) != 3 or parts[0] != b"GET" or not parts[1].startswith(b"/"):
         return None
     return parts[1].decode("latin-1")
+
+
+def _target_path(target: str) -> str | None:
+    """The path of an origin-form request-target, or None if it does not parse (`//[::1`)."""
+    try:
+        return urlsplit(target).path
+    except ValueError:
+        return None
 
 
 def with_port(redirect_uri: str, port: int) -> str:
