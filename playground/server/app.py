@@ -4,6 +4,11 @@ Each endpoint handler receives the request, the server context and a `TraceBuild
 checks the Host header first, answers CORS preflights and wrong methods, turns `OAuthError`s into
 the endpoint's error format, stamps `X-Playground-Trace` and stores the trace before the response
 is returned.
+
+A client's mistake is never a 500. Anything else that goes wrong is RFC 6749 §5.2 `server_error`
+(an error page at the authorization endpoint and the interaction pages: redirecting is unsafe
+when we do not know what failed, §4.1.2.1), logged as one line with the trace id; the traceback
+only at DEBUG. A client that hangs up before its body arrived is one INFO line.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -29,7 +34,13 @@ from playground.server import (
     userinfo,
 )
 from playground.server.context import ServerContext
-from playground.server.http import error_response, json_response
+from playground.server.http import (
+    ClientGone,
+    declared_length,
+    error_fields,
+    error_response,
+    json_response,
+)
 from playground.server.security import CorsPolicy, check_host
 from playground.server.trace import TraceBuilder
 
@@ -47,6 +58,10 @@ def _json_error(request: Request, error: OAuthError) -> Response:
     return error_response(error, headers)
 
 
+def _fault_json(request: Request, error: OAuthError) -> Response:
+    return error_response(error)
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     path: str
@@ -55,11 +70,23 @@ class Endpoint:
     methods: tuple[str, ...]
     cors: str | None = None
     on_error: ErrorRenderer = _json_error
+    on_fault: ErrorRenderer = _fault_json  # how a `server_error` is shown
+
+
+class NoEndpoint(InvalidRequest):
+    """RFC 6749 has no "not found" code; `invalid_request` ("the request is … otherwise
+    malformed", §5.2) is the closest, and the status says 404 (RFC 9110 §15.5.5)."""
+
+    status_code = 404
 
 
 async def _not_found(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Response:
-    trace.fail("not_found", f"no endpoint at {request.scope['path']}")
-    return json_response({"error": "not_found", "error_description": "no such endpoint"}, 404)
+    path = request.scope["path"]
+    shown = path if len(path) <= 200 else f"{path[:200]}…"
+    trace.require("an endpoint exists at this path", False, NoEndpoint(
+        f"no endpoint at {shown}; the endpoints are listed in /.well-known/openid-configuration",
+        rfc="RFC 8414 §3"), detail=shown)
+    raise AssertionError("unreachable")
 
 
 # CORS (for the same public-client origins as token and userinfo) also on the metadata and the
@@ -71,13 +98,13 @@ ENDPOINTS = (
              discovery.openid_configuration, ("GET", "HEAD"), cors="GET"),
     Endpoint("/oauth2/jwks", "jwks", discovery.jwks, ("GET", "HEAD"), cors="GET"),
     Endpoint("/oauth2/authorize", "authorize", interaction.authorize, ("GET", "HEAD", "POST"),
-             on_error=interaction.page_error),
+             on_error=interaction.page_error, on_fault=interaction.fault_page),
     Endpoint("/interaction/{uid}", "interaction", interaction.show, ("GET", "HEAD"),
-             on_error=interaction.interaction_error),
+             on_error=interaction.interaction_error, on_fault=interaction.fault_page),
     Endpoint("/interaction/{uid}/login", "login", interaction.login, ("POST",),
-             on_error=interaction.interaction_error),
+             on_error=interaction.interaction_error, on_fault=interaction.fault_page),
     Endpoint("/interaction/{uid}/consent", "consent", interaction.consent, ("POST",),
-             on_error=interaction.interaction_error),
+             on_error=interaction.interaction_error, on_fault=interaction.fault_page),
     Endpoint("/oauth2/token", "token", token_endpoint.token, ("POST",), cors="POST"),
     Endpoint("/oauth2/revoke", "revoke", revocation.revoke, ("POST",), cors="POST"),
     Endpoint("/oauth2/introspect", "introspect", revocation.introspect, ("POST",)),
@@ -97,18 +124,16 @@ def _traced(ctx: ServerContext, cors: CorsPolicy,
             ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         trace = ctx.traces.begin(request.method, request.scope["path"], ep.name)
-        body = await _body_for_lint(request, ctx.config.max_body)
+        body = b""
         try:
+            body = await _body_for_lint(request, ctx.config.max_body)
             response = await _dispatch(request, ctx, cors, ep, trace)
         except OAuthError as exc:
-            trace.ensure_failed_check(exc)
-            trace.fail(exc)
-            response = ep.on_error(request, exc)
-        except Exception:
-            log.exception("%s %s failed", request.method, request.scope["path"])
-            error = ServerError("the server failed while handling this request")
-            trace.fail(error)
-            response = error_response(error)
+            response = _refused(request, ep, trace, exc)
+        except ClientGone:
+            response = _client_gone(request, trace)
+        except Exception as exc:
+            response = _fault(request, ep, trace, exc)
         trace.add_findings(lint.lint(request.method, str(request.url), _headers(request), body))
         if ep.cors:
             cors.decorate(request, response)
@@ -117,6 +142,50 @@ def _traced(ctx: ServerContext, cors: CorsPolicy,
         return response
 
     return endpoint
+
+
+def _refused(request: Request, ep: Endpoint, trace: TraceBuilder, error: OAuthError) -> Response:
+    """The endpoint's own error format for a client's mistake."""
+    trace.ensure_failed_check(error)
+    trace.fail(error)
+    try:
+        return ep.on_error(request, error)
+    except Exception as exc:
+        return _fault(request, ep, trace, exc)
+
+
+def _client_gone(request: Request, trace: TraceBuilder) -> Response:
+    """RFC 9112 §6.3: the body is incomplete. The answer is traced; nobody will read it."""
+    error = InvalidRequest("the client closed the connection before the request body was "
+                           "complete", rfc="RFC 9112 §6.3")
+    trace.ensure_failed_check(error)
+    trace.fail(error)
+    log.info("%s %s: the client hung up before sending the whole body (trace %s)",
+             request.method, _printable(request.scope["path"]), trace.id)
+    return error_response(error)
+
+
+def _fault(request: Request, ep: Endpoint, trace: TraceBuilder, exc: Exception) -> Response:
+    """RFC 6749 §5.2 `server_error` for what no rule foresaw: one log line with the trace id;
+    the traceback only at DEBUG."""
+    summary = _printable(f"{type(exc).__name__}: {exc}")
+    log.error("%s %s failed (trace %s): %s", request.method,
+              _printable(request.scope["path"]), trace.id, summary)
+    log.debug("traceback of trace %s", trace.id, exc_info=exc)
+    error = ServerError("the server failed while handling this request; the decision trace "
+                        f"{trace.id} has the details", rfc="RFC 6749 §5.2")
+    trace.ensure_failed_check(error)
+    trace.fail(error, f"server fault: {summary}")
+    try:
+        return ep.on_fault(request, error)
+    except Exception:
+        return json_response(error_fields(error), error.status_code)
+
+
+def _printable(text: str, limit: int = 300) -> str:
+    """One ASCII line for a log: newlines, control and non-ASCII characters escaped."""
+    text = ascii(text)[1:-1]
+    return text if len(text) <= limit else f"{text[:limit]}..."
 
 
 async def _dispatch(request: Request, ctx: ServerContext, cors: CorsPolicy, ep: Endpoint,
@@ -139,14 +208,14 @@ async def _dispatch(request: Request, ctx: ServerContext, cors: CorsPolicy, ep: 
 
 async def _body_for_lint(request: Request, limit: int) -> bytes:
     """The body of a POST with a declared length within `limit` (Starlette caches it for the
-    endpoint); anything else is linted without its body."""
-    declared = request.headers.get("content-length", "")
-    if request.method != "POST" or not declared.isdigit() or int(declared) > limit:
+    endpoint); anything else is linted without its body. `ClientGone` if the client hangs up."""
+    declared = declared_length(request)
+    if request.method != "POST" or declared is None or declared > limit:
         return b""
     try:
         return await request.body()
-    except Exception:  # a client that hangs up mid-body: the endpoint reports it
-        return b""
+    except ClientDisconnect:
+        raise ClientGone() from None
 
 
 def _headers(request: Request) -> tuple[tuple[str, str], ...]:

@@ -221,3 +221,11 @@ def interaction_error(request: Request, error: OAuthError) -> Response:
     """How an error raised inside the interaction pages is shown (never redirected)."""
     return page_error(request, error, note="Nothing was sent to the application.")
 
+
+def fault_page(request: Request, error: OAuthError) -> Response:
+    """A `server_error` at the authorization endpoint or a page: shown, never redirected
+    (RFC 6749 §4.1.2.1 redirects only once the client and redirect URI are verified, and a
+    fault leaves that unknown)."""
+    return page_error(request, error, note="Nothing was sent to the application: the server "
+                      "failed before deciding, so it cannot trust the redirect URI yet.")
+
