@@ -57,18 +57,14 @@ def _signers(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from playground.server import (
-        ClientsFileError,
-        EmbeddedServer,
-        ServerConfig,
-        ServerStartError,
-        load_clients,
-    )
+    from playground.server import EmbeddedServer, ServerConfig, ServerStartError
+    from playground.server.clients import ClientsFileError, load_clients
 
     try:
-        clients = load_clients(args.clients) if args.clients else None
+        loaded = load_clients(args.clients) if args.clients else None
     except ClientsFileError as exc:
         return _fail(str(exc))
+    clients = list(loaded.clients) if loaded else None
     compat = (args.serve_compat or getattr(args, "compat", None) or "strict") == "seed"
     config = ServerConfig(host=args.host, port=args.port, clients=clients, compat_seed=compat,
                           allow_plain=args.allow_plain, issuer=args.issuer,
@@ -80,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     except ServerStartError as exc:
         return _fail(str(exc))
     try:
-        _banner(server.issuer, server.clients.list(), compat, args.signers)
+        _banner(server.issuer, server.clients.list(), compat, args.signers,
+                loaded.notes() if loaded else [])
         _wait_for_signal()
     finally:
         server.stop()
@@ -93,7 +90,8 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _banner(issuer: str, clients: list[Client], compat: bool, signers: int) -> None:
+def _banner(issuer: str, clients: list[Client], compat: bool, signers: int,
+            notes: list[str]) -> None:
     lines = [
         f"issuer  {issuer}",
         f"        {issuer}/.well-known/openid-configuration",
@@ -108,6 +106,7 @@ def _banner(issuer: str, clients: list[Client], compat: bool, signers: int) -> N
         auth = ", ".join(client.authMethods)
         lines.append(f"  {client.id}  {client.display_name} ({kind}; auth {auth})")
         lines.extend(f"      redirect {uri}" for uri in client.redirect)
+    lines.extend(f"  note: {note}" for note in notes)
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)
 

@@ -3,9 +3,15 @@
 RFC 6749 §2 (client registration): a client has an identifier (§2.2), credentials when it is
 confidential (§2.3) and one or more registered redirection endpoints (§3.1.2.2). The seed
 (`seeds/auth_code_pkce.md`) spells these `id, secret, redirect[], firstParty, grantTypes,
-responseTypes, responseModes, authMethods, scopes`; a clients file is a JSON list of such objects.
-Loading validates every entry first and reports the first bad one by index and field, so a
-registry is never half-loaded.
+responseTypes, responseModes, authMethods, scopes`; a clients file is a JSON list of such objects
+(UTF-8, with or without a byte-order mark). Loading validates every entry first and reports the
+first bad one by index and field, so a registry is never half-loaded; any file that cannot be
+read or parsed is one `ClientsFileError` line naming the file.
+
+Written as users write them: a public client (`authMethods: ["none"]`, RFC 6749 §2.1) may leave
+`secret` out or null, and a missing `responseModes` defaults to `["query"]`, the default response
+mode of the `code` response type (OAuth 2.0 Multiple Response Type Encoding Practices §2.1);
+`ClientsFile.defaulted` says which clients got it, so `serve` can say so.
 """
 
 from __future__ import annotations
@@ -16,11 +22,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post")
 LIST_FIELDS = ("redirect", "grantTypes", "responseTypes", "responseModes", "authMethods", "scopes")
+DEFAULTS: dict[str, tuple[str, ...]] = {"responseModes": ("query",)}  # field left out -> value
+EXAMPLE = ('{"id": "my-app", "redirect": ["http://127.0.0.1:8080/callback"], "firstParty": false, '
+           '"grantTypes": ["authorization_code"], "responseTypes": ["code"], '
+           '"authMethods": ["none"], "scopes": ["openid"]}')
 
 
 class ClientsFileError(ValueError):
@@ -75,40 +85,62 @@ class Client:
 
 
 def client_from_dict(data: object, where: str = "client") -> Client:
-    """Validate one entry in the seed's shape; `ClientsFileError` names `where` and the field."""
+    """Validate one entry in the seed's shape; `ClientsFileError` names `where` and the field.
+
+    An optional field (`secret`, `name`, a field in `DEFAULTS`) may be missing or null."""
     if not isinstance(data, dict):
         raise ClientsFileError(f"{where}: expected an object, got {type(data).__name__}")
+    data = {**data, **{name: list(value) for name, value in DEFAULTS.items()
+                       if data.get(name) is None}}
     values = {name: _list_field(data, name, where) for name in LIST_FIELDS}
-    client_id = _string_field(data, "id", where, allow_empty=False)
-    secret = _string_field(data, "secret", where, allow_empty=True)
     first_party = data.get("firstParty")
     if not isinstance(first_party, bool):
         raise ClientsFileError(f"{where}: field 'firstParty' must be true or false")
     for uri in values["redirect"]:
         _check_redirect(uri, where)
-    for method in values["authMethods"]:
+    client_id = _string_field(data, "id", where, allow_empty=False)
+    methods = _auth_methods(values["authMethods"], where)
+    return Client(
+        id=client_id, secret=_secret(data, methods, where), firstParty=first_party,
+        name=_string_field(data, "name", where, allow_empty=True, optional=True),
+        redirect=values["redirect"], grantTypes=values["grantTypes"],
+        responseTypes=values["responseTypes"], responseModes=values["responseModes"],
+        authMethods=methods, scopes=values["scopes"],
+    )
+
+
+def _auth_methods(methods: tuple[str, ...], where: str) -> tuple[str, ...]:
+    for method in methods:
         if method not in AUTH_METHODS:
             raise ClientsFileError(
                 f"{where}: field 'authMethods' has {method!r}; supported: {', '.join(AUTH_METHODS)}"
             )
-    if not secret and set(values["authMethods"]) - {"none"}:
-        raise ClientsFileError(f"{where}: field 'secret' is empty but authMethods needs a secret")
-    name = data.get("name", "")
-    if not isinstance(name, str):
-        raise ClientsFileError(f"{where}: field 'name' must be a string")
-    return Client(
-        id=client_id, secret=secret, firstParty=first_party, name=name,
-        redirect=values["redirect"], grantTypes=values["grantTypes"],
-        responseTypes=values["responseTypes"], responseModes=values["responseModes"],
-        authMethods=values["authMethods"], scopes=values["scopes"],
-    )
+    return methods
 
 
-def _string_field(data: dict[str, Any], name: str, where: str, *, allow_empty: bool) -> str:
+def _secret(data: dict[str, Any], methods: tuple[str, ...], where: str) -> str:
+    """RFC 6749 §2.3.1: a client authenticating with a password needs one; a public client
+    (§2.1, `none`) has none, so its `secret` may be left out, null or ""."""
+    secret = _string_field(data, "secret", where, allow_empty=True, optional=True)
+    needs = [m for m in methods if m != "none"]
+    if not secret and needs:
+        state = "empty" if data.get("secret") == "" else "missing"
+        raise ClientsFileError(
+            f"{where}: field 'secret' is {state} but authMethods {', '.join(needs)} needs one "
+            "(use authMethods [\"none\"] for a public client)"
+        )
+    return secret
+
+
+def _string_field(data: dict[str, Any], name: str, where: str, *, allow_empty: bool,
+                  optional: bool = False) -> str:
     value = data.get(name)
-    if not isinstance(value, str) or (not allow_empty and not value):
-        raise ClientsFileError(f"{where}: field {name!r} must be a non-empty string"
-                               if not allow_empty else f"{where}: field {name!r} must be a string")
+    if optional and value is None:
+        return ""
+    if not _is_text(value) or (not allow_empty and not value):
+        kind = "a string" if allow_empty else "a non-empty string"
+        raise ClientsFileError(f"{where}: field {name!r} must be {kind}"
+                               + (" or null" if optional else ""))
     return value
 
 
@@ -116,14 +148,28 @@ def _list_field(data: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
     value = data.get(name)
     if name not in data:
         raise ClientsFileError(f"{where}: field {name!r} is missing")
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+    if not isinstance(value, list) or not value or not all(_is_text(v) and v for v in value):
         raise ClientsFileError(f"{where}: field {name!r} must be a non-empty list of strings")
     return tuple(value)
 
 
+def _is_text(value: object) -> TypeGuard[str]:
+    """A str that can be printed and sent: JSON's `\\ud800` escapes give lone surrogates."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_redirect(uri: str, where: str) -> None:
     """RFC 6749 §3.1.2: an absolute URI without a fragment."""
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:  # "http://[::1": an unclosed IPv6 literal
+        parts = urlsplit("")
     if not parts.scheme or not parts.netloc or parts.fragment or "#" in uri:
         raise ClientsFileError(
             f"{where}: field 'redirect' has {uri!r}; RFC 6749 §3.1.2 needs an absolute URI "
@@ -134,7 +180,12 @@ def _check_redirect(uri: str, where: str) -> None:
 def clients_from_json(data: object, source: str = "clients") -> list[Client]:
     """Validate a whole list; the first bad entry raises, nothing is half-loaded."""
     if not isinstance(data, list):
-        raise ClientsFileError(f"{source}: expected a JSON list of clients")
+        hint = "; put the client inside [ ]" if isinstance(data, dict) else ""
+        raise ClientsFileError(f"{source}: expected a JSON list of clients, got "
+                               f"{_json_kind(data)}{hint}")
+    if not data:
+        raise ClientsFileError(f"{source}: holds an empty list; give at least one client, e.g. "
+                               f"[{EXAMPLE}] (or omit --clients for the built-in clients)")
     clients = [client_from_dict(item, f"{source}: client [{i}]") for i, item in enumerate(data)]
     seen: set[str] = set()
     for i, client in enumerate(clients):
@@ -146,20 +197,64 @@ def clients_from_json(data: object, source: str = "clients") -> list[Client]:
     return clients
 
 
-def load_clients(path: str | Path) -> list[Client]:
+def _json_kind(data: object) -> str:
+    kinds = {dict: "an object", str: "a string", bool: "true or false", type(None): "null"}
+    return kinds.get(type(data), "a number")
+
+
+@dataclass(frozen=True, slots=True)
+class ClientsFile:
+    """A loaded clients file: its clients, and for each field in `DEFAULTS` the ids of the
+    clients that left it out and got the default."""
+
+    path: str
+    clients: tuple[Client, ...]
+    defaulted: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def notes(self) -> list[str]:
+        """One line per defaulted field, e.g. `responseModes defaulted to query for: a, b`."""
+        return [f"{name} defaulted to {', '.join(DEFAULTS[name])} for: {', '.join(ids)}"
+                for name, ids in self.defaulted]
+
+
+def load_clients(path: str | Path) -> ClientsFile:
     """Read a clients file (a JSON list in the seed's shape)."""
+    data = _parse(_read(path), path)
+    clients = clients_from_json(data, str(path))
+    assert isinstance(data, list)
+    defaulted = tuple(
+        (name, ids) for name in DEFAULTS
+        if (ids := tuple(c.id for c, raw in zip(clients, data, strict=True)
+                         if raw.get(name) is None))
+    )
+    return ClientsFile(str(path), tuple(clients), defaulted)
+
+
+def _read(path: str | Path) -> str:
+    """The file's text: UTF-8, a byte-order mark (a Windows editor's) dropped."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
         raise ClientsFileError(f"cannot read clients file {str(path)!r}: {reason}") from None
+    except UnicodeDecodeError as exc:
+        raise ClientsFileError(f"cannot read clients file {str(path)!r}: not UTF-8 text "
+                               f"(byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+                               ) from None
+
+
+def _parse(text: str, path: str | Path) -> object:
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ClientsFileError(
             f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
-    return clients_from_json(data, str(path))
+    except RecursionError:
+        raise ClientsFileError(f"{path}: not a clients file: JSON nested too deeply (a clients "
+                               "file is a list of flat objects)") from None
+    except ValueError as exc:  # e.g. a number longer than int's 4300-digit conversion limit
+        raise ClientsFileError(f"{path}: not valid JSON ({exc})") from None
 
 
 def default_clients() -> list[Client]:

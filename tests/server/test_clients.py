@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +51,7 @@ def test_default_registry_has_spa_web_and_native_clients() -> None:
 def test_load_seed_shaped_file(tmp_path: Path) -> None:
     path = tmp_path / "clients.json"
     path.write_text(json.dumps([SEED_CLIENT]))
-    [client] = load_clients(path)
+    [client] = load_clients(path).clients
     assert isinstance(client, Client)
     assert client.redirect == ("http://client.server.com/callback",)
 
@@ -73,6 +76,14 @@ def _entry(**changes: Any) -> dict[str, Any]:
     (_entry(firstParty="no"), "client [1]: field 'firstParty'"),
     (_entry(authMethods=["private_key_jwt"]), "client [1]: field 'authMethods'"),
     (_entry(authMethods=["client_secret_basic"], secret=""), "client [1]: field 'secret'"),
+    (_entry(authMethods=["client_secret_post"], secret=...), "client [1]: field 'secret' is "
+     "missing but authMethods client_secret_post needs one"),
+    (_entry(authMethods=["none", "client_secret_basic"], secret=None), "client [1]: field "
+     "'secret' is missing"),
+    (_entry(secret=42), "client [1]: field 'secret' must be a string or null"),
+    (_entry(id="\ud800"), "client [1]: field 'id'"),  # a lone surrogate: cannot be printed
+    (_entry(redirect=["http://[::1/cb"]), "client [1]: field 'redirect'"),
+    (_entry(responseModes=[]), "client [1]: field 'responseModes'"),
     (_entry(scopes="openid"), "client [1]: field 'scopes'"),
     (_entry(grantTypes=[1]), "client [1]: field 'grantTypes'"),
     ("not an object", "client [1]: expected an object"),
@@ -103,8 +114,95 @@ def test_invalid_json(tmp_path: Path) -> None:
 def test_not_a_list(tmp_path: Path) -> None:
     path = tmp_path / "clients.json"
     path.write_text(json.dumps(SEED_CLIENT))
-    with pytest.raises(ClientsFileError, match="expected a JSON list"):
+    with pytest.raises(ClientsFileError, match=r"expected a JSON list .*inside \[ \]"):
         load_clients(path)
+
+
+PUBLIC_AS_WRITTEN: dict[str, Any] = {  # as a user writes one: no secret, no responseModes
+    "id": "my-spa", "redirect": ["http://localhost:5173/callback"], "firstParty": True,
+    "grantTypes": ["authorization_code"], "responseTypes": ["code"], "authMethods": ["none"],
+    "scopes": ["openid"],
+}
+
+
+@pytest.mark.parametrize("secret", [..., None, ""])
+def test_public_client_needs_no_secret(tmp_path: Path, secret: Any) -> None:
+    entry = dict(PUBLIC_AS_WRITTEN) if secret is ... else dict(PUBLIC_AS_WRITTEN, secret=secret)
+    path = tmp_path / "clients.json"
+    path.write_text(json.dumps([entry]))
+    [client] = load_clients(path).clients
+    assert client.secret == "" and client.is_public
+
+
+def test_missing_or_null_response_modes_default_to_query_and_say_so(tmp_path: Path) -> None:
+    entries = [PUBLIC_AS_WRITTEN, dict(SEED_CLIENT), dict(SEED_CLIENT, id="b", responseModes=None)]
+    path = tmp_path / "clients.json"
+    path.write_text(json.dumps(entries))
+    loaded = load_clients(path)
+    assert [c.responseModes for c in loaded.clients] == [("query",)] * 3
+    assert loaded.defaulted == (("responseModes", ("my-spa", "b")),)
+    assert loaded.notes() == ["responseModes defaulted to query for: my-spa, b"]
+
+
+def test_nothing_defaulted_says_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "clients.json"
+    path.write_text(json.dumps([SEED_CLIENT]))
+    assert load_clients(path).notes() == []
+
+
+def test_utf8_bom_from_a_windows_editor(tmp_path: Path) -> None:
+    path = tmp_path / "clients.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps([SEED_CLIENT], indent=2).encode())
+    [client] = load_clients(path).clients
+    assert client.id == SEED_CLIENT["id"]
+
+
+def test_empty_list_says_what_would_be_right(tmp_path: Path) -> None:
+    path = tmp_path / "clients.json"
+    path.write_text("[]")
+    with pytest.raises(ClientsFileError) as info:
+        load_clients(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: holds an empty list; give at least one client, e.g. [")
+    assert "omit --clients" in message and "\n" not in message
+    example = re.search(r"e\.g\. (\[.*\])", message)
+    assert example is not None
+    path.write_text(example.group(1))  # the example given is itself a valid clients file
+    assert [c.id for c in load_clients(path).clients] == ["my-app"]
+
+
+def _deny(path: Path) -> None:
+    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),  # RecursionError in json
+    (b"[\xff\xfe]", "not UTF-8 text (byte 0xff at offset 1)"),
+    ("[1" + "0" * 5000 + "]", "not valid JSON (Exceeds the limit"),
+    ('[\n  {"id": "x",}\n]', "not valid JSON (line 2, column 14"),
+    (None, "No such file or directory"),
+    ("directory", "Is a directory"),
+    ("denied", "Permission denied"),
+])
+def test_unreadable_file_is_one_line_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               content: str | bytes | None,
+                                               expected: str) -> None:
+    path = tmp_path / "clients.json"
+    if content == "directory":
+        path.mkdir()
+    elif content == "denied":  # chmod 000 does not stop root, who may run this
+        path.write_text("[]")
+        monkeypatch.setattr(Path, "read_text", lambda self, encoding: _deny(self))
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    with pytest.raises(ClientsFileError) as info:
+        load_clients(path)
+    message = str(info.value)
+    assert expected in message
+    assert str(path) in message
+    assert "\n" not in message
 
 
 def test_registry_add_get_replace() -> None:

@@ -30,6 +30,33 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=30, check=False)
 
 
+PUBLIC_AS_WRITTEN = {
+    "id": "my-spa", "redirect": ["http://localhost:5173/callback"], "firstParty": True,
+    "grantTypes": ["authorization_code"], "responseTypes": ["code"], "authMethods": ["none"],
+    "scopes": ["openid"],
+}
+
+
+def _banner_lines(proc: subprocess.Popen[str]) -> list[str]:
+    """The banner, up to and without its last line ("Press Ctrl-C to stop.")."""
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        if line.startswith("Press Ctrl-C"):
+            return lines
+        lines.append(line.rstrip("\n"))
+    raise AssertionError(f"no banner: {lines}")
+
+
+def _reap(proc: subprocess.Popen[str]) -> str:
+    """Kill `proc` if it still runs; its stderr, which must hold no traceback."""
+    if proc.poll() is None:
+        proc.kill()
+    _, stderr = proc.communicate(timeout=10)
+    assert "Traceback" not in stderr
+    return stderr
+
+
 def test_busy_port_exits_2_with_one_line() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as blocker:
         blocker.bind(("127.0.0.1", 0))
@@ -44,18 +71,49 @@ def test_busy_port_exits_2_with_one_line() -> None:
 
 @pytest.mark.parametrize(("content", "expected"), [
     (None, "cannot read clients file"),
-    ("[{", "not valid JSON"),
+    ("[{", "not valid JSON (line 1, column 3"),
     (json.dumps([{"id": "x"}]), "client [0]: field"),
+    ("[]", "holds an empty list; give at least one client, e.g. [{"),
+    ("[" * 100_000, "nested too deeply"),
+    (b"\xff[]", "not UTF-8 text"),
+    ("directory", "Is a directory"),
+    (json.dumps([{**PUBLIC_AS_WRITTEN, "authMethods": ["client_secret_basic"]}]),
+     "field 'secret' is missing but authMethods client_secret_basic needs one"),
 ])
-def test_bad_clients_file_exits_2(tmp_path: Path, content: str | None, expected: str) -> None:
+def test_bad_clients_file_exits_2(tmp_path: Path, content: str | bytes | None,
+                                  expected: str) -> None:
     path = tmp_path / "clients.json"
-    if content is not None:
+    if content == "directory":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
         path.write_text(content)
     result = _run("--port", "0", "--clients", str(path))
     assert result.returncode == 2
+    assert result.stderr.startswith("oauth-playground serve: error: ")
     assert expected in result.stderr
+    assert str(path) in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+    assert result.stdout == ""  # refused before anything started
+
+
+def test_clients_file_as_a_user_writes_it(tmp_path: Path) -> None:
+    """A Windows editor's BOM, a public client with `"secret": null` and no responseModes."""
+    path = tmp_path / "clients.json"
+    text = json.dumps([{**PUBLIC_AS_WRITTEN, "secret": None}], indent=2)
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    proc = _serve("--port", "0", "--signers", "0", "--clients", str(path))
+    try:
+        banner = _banner_lines(proc)
+        assert any(line.startswith("  my-spa  my-spa (first-party; auth none)")
+                   for line in banner)
+        assert "  note: responseModes defaulted to query for: my-spa" in banner
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        _reap(proc)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
