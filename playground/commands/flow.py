@@ -220,7 +220,7 @@ class Printer:
         from playground.core.render import outcome_text
 
         step = self.session.step(key)
-        lines = outcome_text(step.key, step.outcome)
+        lines = outcome_text(step.spec, step.outcome)
         if step.error is not None:
             lines.append(
                 f"  FAILED: {step.error}" + (f" [{step.error.rfc}]" if step.error.rfc else "")

@@ -8,14 +8,17 @@ as a byte count; long bodies are cut with the number of bytes left out.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from playground.core.checks import CheckResult
 from playground.core.exchange import Exchange
 from playground.core.jwt import Inspection, Verification
+
+if TYPE_CHECKING:
+    from playground.core.flowspec import StepSpec
 
 BODY_LIMIT = 4000
 MARKS = {"pass": "PASS", "fail": "FAIL", "skip": "skip"}
@@ -103,15 +106,12 @@ def verification_text(title: str, verification: Verification) -> str:
     return "\n".join(lines)
 
 
-def outcome_text(key: str, outcome: Any) -> list[str]:
-    """What a finished step produced, a few lines per step kind."""
-    if outcome is None:
-        return []
-    render = _OUTCOMES.get(key)
-    return render(outcome) if render is not None else [f"  {outcome}"]
+def outcome_text(step: StepSpec[Any], outcome: Any) -> list[str]:
+    """What a finished step produced, in the few lines its spec renders."""
+    return [] if outcome is None else step.render(outcome)
 
 
-def _discovery(meta: Any) -> list[str]:
+def discovery_lines(meta: Any) -> list[str]:
     return [
         f"  issuer: {meta.issuer}",
         f"  authorization_endpoint: {meta.authorization_endpoint}",
@@ -121,7 +121,7 @@ def _discovery(meta: Any) -> list[str]:
     ]
 
 
-def _pkce(derived: Any) -> list[str]:
+def pkce_lines(derived: Any) -> list[str]:
     return [
         f"  code_verifier: {derived.verifier}",
         f"  ASCII bytes (hex): {derived.verifier_bytes_hex}",
@@ -130,12 +130,12 @@ def _pkce(derived: Any) -> list[str]:
     ]
 
 
-def _authorize(request: Any) -> list[str]:
+def authorize_lines(request: Any) -> list[str]:
     rows = [f"    {p.name} = {p.value}" for p in request.params if p.enabled]
     return ["  parameters:", *rows, f"  URL: {request.url}"]
 
 
-def _user_agent(outcome: Any) -> list[str]:
+def user_agent_lines(outcome: Any) -> list[str]:
     lines = [f"  mode: {outcome.mode}"]
     for it in outcome.interactions:
         scopes = ", ".join(s.name for s in it.scopes)
@@ -145,13 +145,13 @@ def _user_agent(outcome: Any) -> list[str]:
     return lines
 
 
-def _callback(outcome: Any) -> list[str]:
+def callback_lines(outcome: Any) -> list[str]:
     response = outcome.response
     lines = [f"  {name} = {value}" for name, value in response.params]
     return lines + [check_text(c) for c in outcome.checks]
 
 
-def _token(outcome: Any) -> list[str]:
+def token_lines(outcome: Any) -> list[str]:
     answer = outcome.response
     lines = [f"  token_type: {answer.token_type}, expires_in: {answer.expires_in}"]
     lines.append(f"  scope: {answer.scope}")
@@ -159,7 +159,7 @@ def _token(outcome: Any) -> list[str]:
     return lines
 
 
-def _tokens(outcome: Any) -> list[str]:
+def tokens_lines(outcome: Any) -> list[str]:
     lines = [check_text(c) for c in outcome.checks]
     if outcome.id_token is not None:
         lines.append(verification_text("id_token", outcome.id_token))
@@ -167,18 +167,6 @@ def _tokens(outcome: Any) -> list[str]:
     return lines
 
 
-def _userinfo(info: Any) -> list[str]:
+def userinfo_lines(info: Any) -> list[str]:
     lines = [f"  {name}: {json.dumps(value)}" for name, value in info.claims.items()]
     return [*lines, check_text(info.sub_check)]
-
-
-_OUTCOMES: dict[str, Callable[[Any], list[str]]] = {
-    "discovery": _discovery,
-    "pkce": _pkce,
-    "authorize_url": _authorize,
-    "user_agent": _user_agent,
-    "callback": _callback,
-    "token": _token,
-    "tokens": _tokens,
-    "userinfo": _userinfo,
-}

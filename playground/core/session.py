@@ -1,10 +1,11 @@
-"""One run of the Authorization Code + PKCE flow as explicit, re-runnable steps.
+"""One run of a flow as explicit, re-runnable steps: any `FlowSpec`, Authorization Code +
+PKCE by default (`playground.core.flows`).
 
-discovery → pkce → authorize_url → user_agent → callback → token → tokens → userinfo
-(RFC 8414, RFC 7636, RFC 6749 §4.1, RFC 9207, OIDC Core §3.1 and §5.3). Each `Step` has editable
-`inputs`, a `state`, an `outcome` and an `error`. Editing an input or re-running a step marks
-the later steps stale. The session publishes `StepStarted`, `StepFinished`, `ExchangeRecorded`
-and `StepsInvalidated` to plain-callable observers (no Qt; the UI bridges them to signals).
+Each `Step` has editable `inputs`, a `state`, an `outcome` and an `error`. Editing an input or
+re-running a step marks the later steps stale. What a step needs, what runs it and which step
+holds the tokens come from the spec; the session only keeps the state machine. It publishes
+`StepStarted`, `StepFinished`, `ExchangeRecorded` and `StepsInvalidated` to plain-callable
+observers (no Qt; the UI bridges them to signals).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import enum
 import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import httpx
 
@@ -23,9 +24,11 @@ from playground.core.authorize import Param
 from playground.core.clock import Clock, SystemClock
 from playground.core.exchange import Exchange
 from playground.core.flowerrors import FlowError
+from playground.core.flows import DEFAULT_FLOW
+from playground.core.flowspec import FlowSpec, StepKey, StepSpec
 from playground.core.recorder import ExchangeLog, RecordingTransport, TraceLookup
 from playground.core.revocation import Introspection, TokenTypeHint
-from playground.core.stepinfo import STEP_INFO, STEP_KEYS, ClientConfig, default_inputs
+from playground.core.stepinfo import ClientConfig
 from playground.core.useragent import InAppAgent, UserAgent
 from playground.core.wire import HttpRequest
 
@@ -43,15 +46,33 @@ class StepState(enum.Enum):
 
 @dataclass
 class Step:
-    key: str
-    title: str
-    explanation: str
-    rfc: str
+    """A step of this session: its spec, and what running it has made of it so far."""
+
+    spec: StepSpec[Any]
     inputs: dict[str, Any]
-    requires: tuple[str, ...] = ()
     state: StepState = StepState.PENDING
     outcome: Any = None
     error: FlowError | None = None
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+    @property
+    def explanation(self) -> str:
+        return self.spec.explanation
+
+    @property
+    def rfc(self) -> str:
+        return self.spec.rfc
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        return self.spec.requires
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +100,6 @@ class StepsInvalidated:
 Event = StepStarted | StepFinished | ExchangeRecorded | StepsInvalidated
 Observer = Callable[[Event], None]
 
-RUNNERS: dict[str, steps.Runner] = {
-    "discovery": steps.run_discovery,
-    "pkce": steps.run_pkce,
-    "authorize_url": steps.run_authorize_url,
-    "user_agent": steps.run_user_agent,
-    "callback": steps.run_callback,
-    "token": steps.run_token,
-    "tokens": steps.run_tokens,
-    "userinfo": steps.run_userinfo,
-}
-
-
 @dataclass
 class FlowSession:
     """The engine the desktop app, the `flow` command, the lab and the tests all drive."""
@@ -102,6 +111,7 @@ class FlowSession:
     clock: Clock = field(default_factory=SystemClock)
     timeout: float = 10.0
     log: ExchangeLog = field(default_factory=ExchangeLog)
+    spec: FlowSpec = DEFAULT_FLOW
 
     def __post_init__(self) -> None:
         self.steps: dict[str, Step] = {}
@@ -115,11 +125,12 @@ class FlowSession:
         self._build_steps()
 
     def _build_steps(self) -> None:
-        inputs = default_inputs(self.config)
-        self.steps = {
-            key: Step(key, info.title, info.explanation, info.rfc, inputs[key], info.requires)
-            for key, info in STEP_INFO.items()
-        }
+        self.steps = {spec.key: Step(spec, spec.defaults(self.config)) for spec in self.spec.steps}
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The step keys, in the flow's order."""
+        return self.spec.keys
 
     # -- observing ------------------------------------------------------------------------
     def subscribe(self, observer: Observer) -> Callable[[], None]:
@@ -143,6 +154,10 @@ class FlowSession:
     def inputs(self, key: str) -> Mapping[str, Any]:
         return self.steps[key].inputs
 
+    @overload
+    def outcome(self, key: StepKey[T]) -> T | None: ...
+    @overload
+    def outcome(self, key: str) -> Any: ...
     def outcome(self, key: str) -> Any:
         return self.steps[key].outcome
 
@@ -156,11 +171,11 @@ class FlowSession:
     def set_input(self, key: str, name: str, value: Any) -> None:
         """Edit one input; this step (if it had run) and every later one become stale."""
         self.steps[key].inputs[name] = value
-        self._invalidate(STEP_KEYS.index(key))
+        self._invalidate(self.spec.index(key))
 
     def _invalidate(self, start: int) -> None:
         stale = []
-        for key in STEP_KEYS[start:]:
+        for key in self.keys[start:]:
             step = self.steps[key]
             if step.state in (StepState.DONE, StepState.FAILED):
                 step.state = StepState.STALE
@@ -173,7 +188,7 @@ class FlowSession:
         self._build_steps()
         if self._http is not None:
             self._http.cookies.clear()
-        self._emit(StepsInvalidated(STEP_KEYS))
+        self._emit(StepsInvalidated(self.keys))
 
     # -- running --------------------------------------------------------------------------
     async def run(self, key: str) -> Step:
@@ -188,13 +203,13 @@ class FlowSession:
 
     async def _run(self, key: str) -> Step:
         step = self.steps[key]
-        self._invalidate(STEP_KEYS.index(key) + 1)
+        self._invalidate(self.spec.index(key) + 1)
         step.state, step.outcome, step.error = StepState.RUNNING, None, None
         self._recorder.step = key
         self._emit(StepStarted(key))
         try:
             self._check_requirements(step)
-            step.outcome = await RUNNERS[key](self)
+            step.outcome = await step.spec.runner(self)
             step.state = StepState.DONE
         except FlowError as exc:
             self._fail(step, exc)
@@ -210,9 +225,7 @@ class FlowSession:
         return step
 
     def _check_requirements(self, step: Step) -> None:
-        missing = [k for k in step.requires if self.steps[k].state is not StepState.DONE]
-        if step.key == "callback" and self.steps["callback"].inputs.get("redirect_url"):
-            missing = [k for k in missing if k != "user_agent"]
+        missing = step.spec.missing(lambda k: self.steps[k].state is StepState.DONE, step.inputs)
         if missing:
             raise FlowError(f"run {', '.join(missing)} first ({step.title} needs it)")
 
@@ -221,7 +234,7 @@ class FlowSession:
 
     async def run_next(self) -> Step | None:
         """Run the first step that is not done; None when every step is done."""
-        for key in STEP_KEYS:
+        for key in self.keys:
             if self.steps[key].state is not StepState.DONE:
                 return await self.run(key)
         return None
@@ -272,9 +285,12 @@ class FlowSession:
         On success the token step's outcome becomes the new tokens and the later steps stale.
         Raises `FlowError` (e.g. `invalid_grant` for a rotated-out token) without changing steps.
         """
+        holder = self.spec.tokens_step
+        if holder is None:
+            raise FlowError(f"the {self.spec.title} flow has no tokens to refresh")
         outcome = await self._action("refresh", lambda: steps.run_refresh(self, scope))
-        self.steps["token"].outcome = outcome
-        self._invalidate(STEP_KEYS.index("tokens"))
+        self.steps[holder].outcome = outcome
+        self._invalidate(self.spec.index(holder) + 1)
         return outcome
 
     async def revoke(self, token: str, hint: TokenTypeHint | None = None) -> None:

@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         self.steps_view.setModel(self.steps_model)
         self.steps_view.setSpacing(3)
         self.step_panel = StepPanel([self.run_action, self.next_action, self.run_all_action,
-                                     self.reset_action])
+                                     self.reset_action], self.session.spec)
         self.inspector = Inspector()
         self.tokens = TokenViewer(now=server.clock.now, fetch_jwks=self.fetch_jwks)
         self.further = FurtherSteps(lambda: self.session, self.tasks)

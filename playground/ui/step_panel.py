@@ -8,6 +8,7 @@ step itself; the app keeps running.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction
@@ -21,15 +22,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.flowspec import FlowSpec, StepSpec
 from playground.core.session import FlowSession, StepState
 from playground.ui import theme
+from playground.ui.generic_view import GenericStepView
 from playground.ui.step_views import VIEWS, StepView
+
+
+def view_for(spec: StepSpec[Any]) -> StepView:
+    """The dedicated view of the step's outcome type when it is this step's, else the form."""
+    view_type = VIEWS.get(spec.key.outcome_type)
+    if view_type is not None and view_type.key == spec.key:
+        return view_type()
+    return GenericStepView(spec)
 
 
 class StepPanel(QWidget):
     input_edited = Signal(str, str, object)
 
-    def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
+    def __init__(self, actions: list[QAction], flow: FlowSpec,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.key = ""
         self.title = QLabel()
@@ -48,12 +60,20 @@ class StepPanel(QWidget):
         self.buttons: dict[str, QToolButton] = {}
         self.views: dict[str, StepView] = {}
         self.stack = CurrentPageStack()
-        for view_type in VIEWS:
-            view = view_type()
-            view.input_edited.connect(self.input_edited)
-            self.views[view.key] = view
-            self.stack.addWidget(view)
+        self.set_flow(flow)
         self._layout(actions)
+
+    def set_flow(self, flow: FlowSpec) -> None:
+        """One view per step of `flow` (the views of another flow's steps go)."""
+        for view in self.views.values():
+            self.stack.removeWidget(view)
+            view.deleteLater()
+        self.views = {}
+        for spec in flow.steps:
+            view = view_for(spec)
+            view.input_edited.connect(self.input_edited)
+            self.views[spec.key] = view
+            self.stack.addWidget(view)
 
     def _layout(self, actions: list[QAction]) -> None:
         head = QHBoxLayout()

@@ -28,8 +28,11 @@ from PySide6.QtWidgets import (
 
 from playground.core import steps
 from playground.core.authorize import Param
+from playground.core.discovery import ProviderMetadata
 from playground.core.jwtinspect import TIME_CLAIMS, readable_time
+from playground.core.pkce import Derivation
 from playground.core.session import FlowSession, StepState
+from playground.core.userinfo import UserInfo
 from playground.server.clients import Client
 from playground.ui import theme
 from playground.ui.agent_modes import MODES, ExternalAgentPage
@@ -413,5 +416,10 @@ def claim_text(name: str, value: Any) -> str:
     return f"{text}  ({readable})" if readable else text
 
 
-VIEWS: tuple[type[StepView], ...] = (DiscoveryView, PkceView, AuthorizeView, UserAgentView,
-                                     CallbackView, TokenView, TokensView, UserInfoView)
+# The view of a step, chosen by the type of its outcome (napari's `layer_to_controls`); a view
+# is used for the step its `key` names. Steps with no view here get `GenericStepView`.
+VIEWS: dict[type, type[StepView]] = {
+    ProviderMetadata: DiscoveryView, Derivation: PkceView, steps.AuthorizeRequest: AuthorizeView,
+    steps.UserAgentOutcome: UserAgentView, steps.CallbackOutcome: CallbackView,
+    steps.TokenOutcome: TokenView, steps.TokensOutcome: TokensView, UserInfo: UserInfoView,
+}

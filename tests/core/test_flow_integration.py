@@ -15,10 +15,13 @@ import httpx
 import pytest
 
 from playground.core.flowerrors import FlowError
+from playground.core.flows import AUTH_CODE_PKCE
 from playground.core.session import FlowSession, StepState
-from playground.core.stepinfo import STEP_KEYS, ClientConfig
+from playground.core.stepinfo import ClientConfig
 from playground.core.useragent import InAppAgent, approve, deny
 from playground.server import EmbeddedServer, ServerConfig
+
+STEP_KEYS = AUTH_CODE_PKCE.keys
 
 UP_TO_CALLBACK = ("discovery", "pkce", "authorize_url", "user_agent")
 

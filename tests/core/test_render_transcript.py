@@ -9,11 +9,14 @@ from pathlib import Path
 from playground.core import render, transcript
 from playground.core.checks import CheckResult
 from playground.core.exchange import Exchange
-from playground.core.session import RUNNERS, FlowSession
-from playground.core.stepinfo import STEP_INFO, STEP_KEYS, ClientConfig
+from playground.core.flows import AUTH_CODE_PKCE, FLOWS
+from playground.core.session import FlowSession
+from playground.core.stepinfo import ClientConfig
 from playground.core.trace import Check, DecisionTrace, Finding
 
 from .fakeprovider import ISSUER, FakeProvider
+
+STEP_KEYS = AUTH_CODE_PKCE.keys
 
 TRACE = DecisionTrace(
     id="t",
@@ -88,9 +91,12 @@ def test_check_text() -> None:
     )
 
 
-def test_every_step_has_info_and_a_runner() -> None:
-    assert tuple(RUNNERS) == STEP_KEYS
-    assert all(info.title and info.explanation and info.rfc for info in STEP_INFO.values())
+def test_every_step_of_every_flow_says_what_it_does_and_why() -> None:
+    for flow in FLOWS.values():
+        assert flow.title and flow.rfc
+        for step in flow.steps:
+            assert step.title and step.explanation and step.rfc, step.key
+            assert callable(step.runner) and isinstance(step.defaults(ClientConfig("x")), dict)
 
 
 def test_transcript_holds_steps_exchanges_and_checks(tmp_path: Path) -> None:
@@ -113,7 +119,7 @@ def test_transcript_holds_steps_exchanges_and_checks(tmp_path: Path) -> None:
     tokens = data["steps"][STEP_KEYS.index("tokens")]["outcome"]
     assert tokens["id_token"]["inspection"]["claims"]["sub"] == "alice"
     assert {"name": "nonce", "status": "pass"}.items() <= tokens["id_token"]["checks"][11].items()
-    for line in render.outcome_text("tokens", flow.step("tokens").outcome):
+    for line in render.outcome_text(flow.step("tokens").spec, flow.step("tokens").outcome):
         assert "FAIL" not in line
 
 

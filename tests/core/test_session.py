@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,11 +12,15 @@ import pytest
 from playground.core import session as S
 from playground.core.authorize import Param
 from playground.core.flowerrors import FlowError
+from playground.core.flows import AUTH_CODE_PKCE
+from playground.core.flowspec import FlowSpec
 from playground.core.session import FlowSession, StepState
-from playground.core.stepinfo import STEP_KEYS, ClientConfig
+from playground.core.stepinfo import ClientConfig
 from playground.core.useragent import InAppAgent, ManualAgent, approve, deny
 
 from .fakeprovider import ISSUER, OTHER_KEY, FakeProvider
+
+STEP_KEYS = AUTH_CODE_PKCE.keys
 
 REDIRECT = "http://client.example/cb"
 
@@ -216,12 +221,17 @@ def test_wrong_verifier_is_refused_by_the_provider() -> None:
     assert flow.step("token").error.error_code == "invalid_grant"
 
 
-def test_an_unexpected_exception_becomes_a_failed_step(monkeypatch: pytest.MonkeyPatch) -> None:
+def with_runner(key: str, runner: Any) -> FlowSpec:
+    """The auth-code flow with one step's runner swapped: tests inject a spec."""
+    return replace(AUTH_CODE_PKCE, steps=tuple(replace(s, runner=runner) if s.key == key else s
+                                               for s in AUTH_CODE_PKCE.steps))
+
+
+def test_an_unexpected_exception_becomes_a_failed_step() -> None:
     async def broken(ctx: Any) -> None:
         raise RuntimeError("engine bug")
 
-    monkeypatch.setitem(S.RUNNERS, "pkce", broken)
-    flow = drive(FakeProvider(), _run_all_quietly)
+    flow = drive(FakeProvider(), _run_all_quietly, spec=with_runner("pkce", broken))
     assert flow.failed_step.key == "pkce"
     assert str(flow.failed_step.error) == "unexpected RuntimeError: engine bug"
 
@@ -326,20 +336,16 @@ def test_plain_method_sends_the_verifier_as_challenge() -> None:
 
 
 def test_a_cancelled_run_leaves_the_step_failed_not_running() -> None:
-    async def body(flow: FlowSession) -> FlowSession:
-        async def forever(ctx: Any) -> None:
-            await asyncio.sleep(3600)
+    async def forever(ctx: Any) -> None:
+        await asyncio.sleep(3600)
 
-        S.RUNNERS["pkce"], original = forever, S.RUNNERS["pkce"]
-        try:
-            task = asyncio.create_task(flow.run("pkce"))
-            await asyncio.sleep(0)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-        finally:
-            S.RUNNERS["pkce"] = original
+    async def body(flow: FlowSession) -> FlowSession:
+        task = asyncio.create_task(flow.run("pkce"))
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
         return flow
 
-    step = drive(FakeProvider(), body).step("pkce")
+    step = drive(FakeProvider(), body, spec=with_runner("pkce", forever)).step("pkce")
     assert step.state is StepState.FAILED and str(step.error) == "cancelled before it finished"
