@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from playground.server.clients import AUTH_METHODS
 from playground.server.context import ServerContext
+from playground.server.grants import GRANTS
 from playground.server.http import json_response
 from playground.server.keys import ALGORITHM
 from playground.server.trace import TraceBuilder
@@ -38,7 +39,7 @@ def metadata(ctx: ServerContext) -> dict[str, Any]:
         "scopes_supported": list(SCOPE_DESCRIPTIONS),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": list(GRANTS),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [ALGORITHM],
         "token_endpoint_auth_methods_supported": list(AUTH_METHODS),

@@ -229,6 +229,12 @@ class TokenStore:
         """Hold `jti` as live, revoked with `family` (and whatever it was linked to before)."""
         self._access.put(jti, (*(self._access.get(jti) or ()), family))
 
+    def hold_access(self, jti: str) -> None:
+        """Hold an access token issued from no code or family (client_credentials): live
+        until it expires or is revoked."""
+        with self._lock:
+            self._link(jti, Family())
+
     def is_revoked(self, jti: str) -> bool:
         """True for a revoked token, and for any jti not held (evicted, expired, never issued)."""
         with self._lock:

@@ -62,7 +62,7 @@ class TokenIssuer:
             "iss": self.issuer, "sub": grant.sub, "aud": self.audience,
             "client_id": grant.client_id, "iat": now, "exp": now + self.access_ttl,
             "jti": secrets.token_urlsafe(16), "scope": " ".join(grant.scopes),
-            "auth_time": grant.auth_time,
+            **({"auth_time": grant.auth_time} if grant.auth_time else {}),  # no user: none
         }
 
     def id_claims(self, grant: Grant, now: int, *, nonce: bool) -> dict[str, Any]:

@@ -68,7 +68,6 @@ def test_no_id_token_without_openid(http: httpx.Client) -> None:
     ({"code": None}, "invalid_request"),
     ({"grant_type": None}, "invalid_request"),
     ({"grant_type": "password"}, "unsupported_grant_type"),
-    ({"grant_type": "client_credentials"}, "unsupported_grant_type"),
 ])
 def test_token_errors(flow: Flow, extra: dict[str, str | None], error: str) -> None:
     _assert_error(flow.redeem(flow.code(), **extra), error)

@@ -1,0 +1,38 @@
+"""The successful token response every grant ends with (RFC 6749 §5.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playground.server.context import ServerContext
+from playground.server.store import CodeRecord, Grant
+from playground.server.trace import TraceBuilder
+
+
+async def token_response(ctx: ServerContext, grant: Grant, trace: TraceBuilder, *,
+                         code_record: CodeRecord | None = None, family: str | None = None,
+                         refresh_grant: Grant | None = None) -> dict[str, Any]:
+    """RFC 6749 §5.1; refresh tokens only when `offline_access` was granted (OIDC Core §11).
+
+    A code's tokens are attached to the code (a replay revokes them, §4.1.2); a refresh's to
+    its family (reuse of a rotated token revokes the family, RFC 9700 §4.14.2)."""
+    tokens = await ctx.tokens.issue(grant, nonce=code_record is not None)
+    body: dict[str, Any] = {"access_token": tokens.access_token, "token_type": "Bearer",
+                            "expires_in": ctx.config.access_token_ttl,
+                            "scope": " ".join(grant.scopes)}
+    if tokens.id_token is not None:
+        body["id_token"] = tokens.id_token
+    if code_record is not None and "offline_access" in grant.scopes:
+        body["refresh_token"], family = ctx.store.issue_refresh(grant)
+    elif refresh_grant is not None and family is not None:
+        body["refresh_token"], _ = ctx.store.issue_refresh(refresh_grant, family)
+    if family is not None:
+        ctx.store.attach_to_family(family, tokens.jti)
+    if code_record is not None:
+        ctx.store.attach_to_code(code_record, tokens.jti, family)
+    if code_record is None and family is None:
+        ctx.store.hold_access(tokens.jti)
+    trace.check("refresh token issued only with offline_access", True,
+                "issued" if "refresh_token" in body else "not issued", "OIDC Core §11")
+    ctx.faults.alter_tokens(body, ctx.keys, ctx.clock.now(), trace)
+    return body
