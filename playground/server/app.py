@@ -18,9 +18,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.datastructures import URL
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, request_response
+from starlette.types import Receive, Scope, Send
 
 from playground.core import lint
 from playground.core.errors import InvalidRequest, OAuthError, ServerError
@@ -48,7 +50,6 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Request, ServerContext, TraceBuilder], Awaitable[Response]]
 ErrorRenderer = Callable[[Request, OAuthError], Response]
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
 def _json_error(request: Request, error: OAuthError) -> Response:
@@ -67,7 +68,7 @@ class Endpoint:
     path: str
     name: str
     handler: Handler
-    methods: tuple[str, ...]
+    methods: tuple[str, ...] | None  # None: any method
     cors: str | None = None
     on_error: ErrorRenderer = _json_error
     on_fault: ErrorRenderer = _fault_json  # how a `server_error` is shown
@@ -110,13 +111,25 @@ ENDPOINTS = (
     Endpoint("/oauth2/introspect", "introspect", revocation.introspect, ("POST",)),
     Endpoint("/oauth2/userinfo", "userinfo", userinfo.userinfo, ("GET", "HEAD", "POST"),
              cors="GET, POST", on_error=lambda _request, error: userinfo.userinfo_error(error)),
-    Endpoint("/{path:path}", "not_found", _not_found, tuple(ALL_METHODS)),
+    Endpoint("/{path:path}", "not_found", _not_found, None),
 )
+
+
+class _AnyMethod:
+    """An endpoint as an ASGI app, so Starlette routes every method to it: a function route
+    answers methods it does not list (TRACE, FOO…) itself, in plain text and untraced."""
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
+        self._app = request_response(endpoint)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
 
 
 def build_app(ctx: ServerContext) -> Starlette:
     cors = CorsPolicy(ctx.clients)
-    routes = [Route(ep.path, _traced(ctx, cors, ep), methods=ALL_METHODS) for ep in ENDPOINTS]
+    routes = [Route(ep.path, _AnyMethod(_traced(ctx, cors, ep)), methods=None)
+              for ep in ENDPOINTS]
     return Starlette(routes=routes)
 
 
@@ -134,7 +147,7 @@ def _traced(ctx: ServerContext, cors: CorsPolicy,
             response = _client_gone(request, trace)
         except Exception as exc:
             response = _fault(request, ep, trace, exc)
-        trace.add_findings(lint.lint(request.method, str(request.url), _headers(request), body))
+        trace.add_findings(lint.lint(request.method, _url(request), _headers(request), body))
         if ep.cors:
             cors.decorate(request, response)
         response.headers[TRACE_HEADER] = trace.id
@@ -197,7 +210,7 @@ async def _dispatch(request: Request, ctx: ServerContext, cors: CorsPolicy, ep: 
         return error_response(error)
     if request.method == "OPTIONS" and ep.cors:
         return cors.preflight(request, ep.cors, trace)
-    if request.method not in ep.methods:
+    if ep.methods is not None and request.method not in ep.methods:
         trace.fail("method_not_allowed", f"{request.method} is not allowed here")
         return json_response({"error": "invalid_request",
                               "error_description": f"{request.method} is not allowed; use "
@@ -216,6 +229,17 @@ async def _body_for_lint(request: Request, limit: int) -> bytes:
         return await request.body()
     except ClientDisconnect:
         raise ClientGone() from None
+
+
+def _url(request: Request) -> str:
+    """The URL to lint. Starlette decodes the query as strict UTF-8; uvicorn's parser refuses
+    other bytes before the app, but an in-process caller need not, so those are read as
+    latin-1."""
+    try:
+        return str(request.url)
+    except UnicodeDecodeError:
+        query = request.scope["query_string"].decode("latin-1").encode("utf-8")
+        return str(URL(scope={**request.scope, "query_string": query}))
 
 
 def _headers(request: Request) -> tuple[tuple[str, str], ...]:
