@@ -185,6 +185,11 @@ def test_html_where_json_was_expected(html_site: str, capsys: pytest.CaptureFixt
         (("--deny", "--manual"), "--deny needs the in-app mode"),
         (("--auth-method", "client_secret_post"), "needs --client-secret"),
         (("--timeout", "0"), "--timeout must be positive"),
+        (("--grant", "client_credentials", "--browser"), "--browser: client_credentials has no"),
+        (("--grant", "client_credentials", "--user", "bob", "--deny"), "--deny, --user: client"),
+        (("--grant", "client_credentials", "--auth-method", "none"), "needs a confidential"),
+        (("--grant", "client_credentials", "--issuer", "http://127.0.0.1:9"),
+         "give --client-secret"),
     ],
 )
 def test_usage_errors_exit_2(
@@ -225,3 +230,26 @@ def test_busy_loopback_port_is_one_clear_error(capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err
     assert err.startswith(f"oauth-playground flow: cannot listen on 127.0.0.1:{port}")
     assert "Traceback" not in err
+
+
+def test_client_credentials_against_the_embedded_server(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--grant", "client_credentials", "--scope", "api:read") == 0
+    out = capsys.readouterr().out
+    assert "client: playground-service (the embedded server's machine client)" in out
+    assert "=== Token request (client credentials)" in out and "=== Introspect" in out
+    assert "grant_type=client_credentials&scope=api%3Aread" in out
+    assert "Authorization: Basic " in out and "code_verifier" not in out
+    assert "PASS  no refresh_token: none issued" in out
+    assert "PASS  sub is the client: sub is 'playground-service'" in out
+    assert "  active: true" in out
+    assert out.rstrip().endswith("flow complete: tokens obtained and verified")
+
+
+def test_client_credentials_with_a_public_client_fails_at_the_token_step(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--grant", "client_credentials", "--client-id", flow.SEED_CLIENT_ID,
+               "--client-secret", "whatever") == 1
+    err = capsys.readouterr().err
+    assert "flow failed at step 'token'" in err and "invalid_client" in err
+

@@ -1,4 +1,5 @@
-"""`oauth-playground flow`: run Authorization Code + PKCE in the terminal, printing everything.
+"""`oauth-playground flow`: run a flow in the terminal, printing everything: Authorization Code +
+PKCE by default, `--grant client_credentials` for a machine client (RFC 6749 §4.4).
 
 Every step, every HTTP message (request line, headers, body; status, headers, body) and the
 decoded tokens with every verification result. Without --issuer the embedded server runs
@@ -29,9 +30,18 @@ SEED_SCOPE = "openid email profile offline_access"
 LOOPBACK_REDIRECT_URI = "http://127.0.0.1/callback"
 
 
+GRANTS = ("authorization_code", "client_credentials")
+USER_OPTIONS = ("browser", "manual", "deny", "user", "redirect_uri")
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--issuer", metavar="URL", help="any OpenID provider (default: embedded)")
-    parser.add_argument("--client-id", metavar="ID", default=SEED_CLIENT_ID)
+    parser.add_argument(
+        "--grant", choices=GRANTS, default="authorization_code",
+        help="the flow: authorization_code (+ PKCE, a user signs in) or client_credentials (a "
+        "confidential client on its own behalf; embedded default client playground-service)")
+    parser.add_argument("--client-id", metavar="ID",
+                        help=f"default: the seed's client {SEED_CLIENT_ID}")
     parser.add_argument("--client-secret", metavar="S", help="for a confidential client")
     parser.add_argument(
         "--auth-method",
@@ -39,7 +49,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="token endpoint client authentication (default: none, or basic with a secret)",
     )
     parser.add_argument("--redirect-uri", metavar="URI", help=f"default: {SEED_REDIRECT_URI}")
-    parser.add_argument("--scope", metavar="S", default=SEED_SCOPE)
+    parser.add_argument("--scope", metavar="S",
+                        help=f"default: {SEED_SCOPE} (client_credentials: the client's own)")
     parser.add_argument(
         "--token-body",
         choices=["form", "json"],
@@ -66,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
+    if args.grant == "client_credentials":
+        return _machine_problem(args)
     if args.deny and (args.browser or args.manual):
         return "--deny needs the in-app mode: in --browser or --manual, deny in the browser"
     if args.auth_method in ("client_secret_basic", "client_secret_post") and not args.client_secret:
@@ -74,6 +87,18 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return "--timeout must be positive"
     if args.browser and args.redirect_uri and not _is_loopback(args.redirect_uri):
         return "--browser catches the redirect on 127.0.0.1: --redirect-uri must be loopback"
+    return None
+
+
+def _machine_problem(args: argparse.Namespace) -> str | None:
+    """client_credentials has no user: the user-agent options make no sense with it."""
+    given = [f"--{name.replace('_', '-')}" for name in USER_OPTIONS if getattr(args, name)]
+    if given:
+        return f"{', '.join(given)}: client_credentials has no user and no browser"
+    if args.auth_method == "none" or (args.issuer and not args.client_secret):
+        return "client_credentials needs a confidential client: give --client-secret"
+    if args.issuer and not args.client_id:
+        return "client_credentials against another issuer needs --client-id"
     return None
 
 
@@ -91,15 +116,26 @@ def _run_embedded(args: argparse.Namespace) -> int:
     try:
         with EmbeddedServer(ServerConfig(compat_seed=compat)) as server:
             print(f"embedded authorization server: {server.issuer}")
+            _machine_client(args, server.clients.list())
             return asyncio.run(_run_flow(args, server.issuer, server.trace))
     except ServerStartError as exc:
         print(f"oauth-playground flow: cannot start the embedded server: {exc}", file=sys.stderr)
         return 1
 
 
+def _machine_client(args: argparse.Namespace, clients: list[Any]) -> None:
+    """client_credentials on the embedded server: its machine client, secret included."""
+    if args.grant != "client_credentials" or args.client_id:
+        return
+    client = next(c for c in clients if "client_credentials" in c.grantTypes)
+    args.client_id, args.client_secret = client.id, args.client_secret or client.secret
+    print(f"client: {client.id} (the embedded server's machine client)")
+
+
 async def _run_flow(args: argparse.Namespace, issuer: str, trace_lookup: TraceLookup | None) -> int:
     from playground.core import transcript
     from playground.core.flowerrors import FlowError
+    from playground.core.flows import FLOWS
     from playground.core.session import FlowSession
 
     try:
@@ -108,7 +144,9 @@ async def _run_flow(args: argparse.Namespace, issuer: str, trace_lookup: TraceLo
         print(f"oauth-playground flow: {exc}", file=sys.stderr)
         return 1
     config = _client_config(args, issuer, catcher.redirect_uri if catcher else None)
-    session = FlowSession(config, user_agent=agent, trace_lookup=trace_lookup, timeout=args.timeout)
+    spec = next(s for s in FLOWS.values() if s.grant_type == args.grant)
+    session = FlowSession(config, user_agent=agent, trace_lookup=trace_lookup,
+                          timeout=args.timeout, spec=spec)
     session.subscribe(Printer(session, sys.stdout).on_event)
     try:
         ok = await session.run_all()
@@ -153,13 +191,14 @@ def _client_config(args: argparse.Namespace, issuer: str, caught: str | None) ->
     method: AuthMethod = args.auth_method or (
         "client_secret_basic" if args.client_secret else "none"
     )
+    machine = args.grant == "client_credentials"
     return ClientConfig(
         issuer=issuer,
-        client_id=args.client_id,
+        client_id=args.client_id or SEED_CLIENT_ID,
         client_secret=args.client_secret,
         auth_method=method,
-        redirect_uri=caught or args.redirect_uri or SEED_REDIRECT_URI,
-        scope=args.scope,
+        redirect_uri=None if machine else caught or args.redirect_uri or SEED_REDIRECT_URI,
+        scope=args.scope if args.scope is not None else "" if machine else SEED_SCOPE,
         token_body=args.token_body,
     )
 

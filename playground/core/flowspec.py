@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 if TYPE_CHECKING:
     from playground.core.stepinfo import ClientConfig
     from playground.core.steps import StepContext
+    from playground.core.wire import HttpRequest
 
 T = TypeVar("T")
 
@@ -70,6 +71,7 @@ class StepSpec(Generic[T]):
     render: Callable[[T], list[str]] = _repr_lines
     requires: tuple[str, ...] = ()
     waivers: Mapping[str, str] = field(default_factory=dict)
+    preview: Callable[[StepContext], HttpRequest] | None = None  # the request it will send
 
     def missing(self, done: Callable[[str], bool], inputs: Mapping[str, Any]) -> list[str]:
         """The required steps not done, less those an input of this step stands in for."""
@@ -79,14 +81,15 @@ class StepSpec(Generic[T]):
 
 @dataclass(frozen=True)
 class FlowSpec:
-    """A whole flow: its steps in order, and the step whose outcome holds the tokens (a
-    refresh replaces that outcome and makes the steps after it stale)."""
+    """A whole flow: its steps in order, the step whose outcome holds the tokens (a refresh
+    replaces that outcome and makes the steps after it stale), and the grant it uses."""
 
     name: str
     title: str
     rfc: str
     steps: tuple[StepSpec[Any], ...]
     tokens_step: str | None = None
+    grant_type: str = "authorization_code"  # what a client must be registered for
 
     def __post_init__(self) -> None:
         keys = self.keys

@@ -170,3 +170,10 @@ def tokens_lines(outcome: Any) -> list[str]:
 def userinfo_lines(info: Any) -> list[str]:
     lines = [f"  {name}: {json.dumps(value)}" for name, value in info.claims.items()]
     return [*lines, check_text(info.sub_check)]
+
+
+def introspection_lines(found: Any) -> list[str]:
+    """RFC 7662 §2.2: active, and what the provider says about the token."""
+    lines = [f"  active: {str(found.active).lower()}"]
+    return lines + [f"  {name}: {json.dumps(value)}" for name, value in found.claims.items()
+                    if name != "active"]

@@ -225,10 +225,10 @@ def build_token_request(ctx: StepContext) -> HttpRequest:
     fields = inputs.get("fields")
     if fields is None:
         fields = _code_fields(ctx, inputs, body)
-    return _token_request(ctx, fields)
+    return token_request(ctx, fields)
 
 
-def _token_request(ctx: StepContext, fields: Sequence[tuple[str, str]]) -> HttpRequest:
+def token_request(ctx: StepContext, fields: Sequence[tuple[str, str]]) -> HttpRequest:
     inputs, meta = ctx.inputs("token"), ctx.outcome("discovery")
     body: token.BodyFormat = "json" if inputs.get("body_format") == "json" else "form"
     return token.build_token_request(meta.token_endpoint, fields, client_auth(ctx), body)
@@ -297,7 +297,7 @@ async def run_refresh(ctx: StepContext, scope: str | None = None) -> TokenOutcom
             "no refresh token to redeem: run the token step with offline_access", rfc="RFC 6749 §6"
         )
     fields = token.refresh_grant_fields(previous.response.refresh_token, scope)
-    request = _token_request(ctx, fields)
+    request = token_request(ctx, fields)
     response = await fetch(ctx, request)
     parsed = token.parse_token_response(
         response.status_code, response.headers.get("content-type"), response.content
@@ -308,7 +308,7 @@ async def run_refresh(ctx: StepContext, scope: str | None = None) -> TokenOutcom
 async def run_tokens(ctx: StepContext) -> TokensOutcome:
     meta: discovery.ProviderMetadata = ctx.outcome("discovery")
     answer: token.TokenResponse = ctx.outcome("token").response
-    jwks = await _jwks(ctx, meta)
+    jwks = await jwks_of(ctx, meta)
     expect = _expectations(ctx, meta)
     at = jwt.verify(
         answer.access_token,
@@ -324,13 +324,13 @@ async def run_tokens(ctx: StepContext) -> TokensOutcome:
         idt = jwt.verify(answer.id_token, jwks, kind="id_token", expect=expect, now=ctx.now())
     outcome = TokensOutcome(jwks, _presence(ctx, answer), idt, at, answer.refresh_token)
     if not outcome.ok:
-        exc = TokenVerificationError(_failure(outcome), rfc=_failure_rfc(outcome))
+        exc = TokenVerificationError(failure_text(outcome), rfc=failure_rfc(outcome))
         exc.outcome = outcome
         raise exc
     return outcome
 
 
-async def _jwks(ctx: StepContext, meta: discovery.ProviderMetadata) -> dict[str, Any] | None:
+async def jwks_of(ctx: StepContext, meta: discovery.ProviderMetadata) -> dict[str, Any] | None:
     if meta.jwks_uri is None:
         return None
     return await fetch_jwks(ctx, meta.jwks_uri)
@@ -388,7 +388,7 @@ def _presence(ctx: StepContext, answer: token.TokenResponse) -> tuple[CheckResul
     )
 
 
-def _failure(outcome: TokensOutcome) -> str:
+def failure_text(outcome: TokensOutcome) -> str:
     for check in outcome.checks:
         if check.failed:
             return check.reason
@@ -398,7 +398,7 @@ def _failure(outcome: TokensOutcome) -> str:
     return "verification failed"
 
 
-def _failure_rfc(outcome: TokensOutcome) -> str:
+def failure_rfc(outcome: TokensOutcome) -> str:
     for verification in (outcome.id_token, outcome.access_token):
         if verification is not None and verification.failures:
             return verification.failures[0].rfc

@@ -46,6 +46,11 @@ def code_grant_fields(
     return [(k, v) for k, v in rows if v]
 
 
+def client_credentials_fields(scope: str | None = None) -> Fields:
+    """RFC 6749 §4.4.2: grant_type=client_credentials and an optional scope."""
+    return [("grant_type", "client_credentials"), *([("scope", scope)] if scope else [])]
+
+
 def refresh_grant_fields(refresh_token: str, scope: str | None = None) -> Fields:
     """§6: grant_type=refresh_token, refresh_token, optional narrower scope."""
     rows = [("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("scope", scope)]

@@ -3,16 +3,18 @@
     from playground.lab import SCENARIOS, find, run_scenario
     verdict = await run_scenario(find("code-replay"), server)
 
-`SCENARIOS` lists attacks (playground.lab.attacks: tampered requests the server refuses) and
-faults (playground.lab.faulty: a misbehaving server the client catches).
+`SCENARIOS` lists attacks (playground.lab.attacks: tampered requests the server refuses),
+faults (playground.lab.faulty: a misbehaving server the client catches) and the machine
+client's mistakes (playground.lab.machine: the client credentials grant).
 """
 
 from playground.lab.attacks import SCENARIOS as ATTACKS
 from playground.lab.faulty import SCENARIOS as FAULT_SCENARIOS
+from playground.lab.machine import SCENARIOS as MACHINE_SCENARIOS
 from playground.lab.model import ExchangeSummary, LabContext, Result, Scenario, Verdict
 from playground.lab.runner import isolated, run_scenario, run_scenarios
 
-SCENARIOS: tuple[Scenario, ...] = (*ATTACKS, *FAULT_SCENARIOS)
+SCENARIOS: tuple[Scenario, ...] = (*ATTACKS, *FAULT_SCENARIOS, *MACHINE_SCENARIOS)
 SCENARIOS_BY_NAME = {s.name: s for s in SCENARIOS}
 
 

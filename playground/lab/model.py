@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from playground.core.exchange import Exchange
+from playground.core.flows import DEFAULT_FLOW
+from playground.core.flowspec import FlowSpec
 from playground.core.session import FlowSession
 from playground.core.stepinfo import ClientConfig
 from playground.core.tamper import TamperOptions
@@ -39,11 +41,11 @@ class LabContext:
     timeout: float = 5.0
     sessions: list[FlowSession] = field(default_factory=list)
 
-    def session(self, **config: Any) -> FlowSession:
-        """A new client session against the server, on the server's clock (expiry agrees)."""
+    def session(self, spec: FlowSpec = DEFAULT_FLOW, **config: Any) -> FlowSession:
+        """A new client session of `spec` against the server, on the server's clock."""
         created = FlowSession(ClientConfig(self.server.issuer, **config),
                               user_agent=InAppAgent(approve()), trace_lookup=self.server.trace,
-                              clock=self.server.clock, timeout=self.timeout)
+                              clock=self.server.clock, timeout=self.timeout, spec=spec)
         self.sessions.append(created)
         return created
 

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post")
 LIST_FIELDS = ("redirect", "grantTypes", "responseTypes", "responseModes", "authMethods", "scopes")
 DEFAULTS: dict[str, tuple[str, ...]] = {"responseModes": ("query",)}  # field left out -> value
+BROWSER_FIELDS = ("redirect", "responseTypes", "responseModes")  # a machine client may omit
 EXAMPLE = ('{"id": "my-app", "redirect": ["http://127.0.0.1:8080/callback"], "firstParty": false, '
            '"grantTypes": ["authorization_code"], "responseTypes": ["code"], '
            '"authMethods": ["none"], "scopes": ["openid"]}')
@@ -92,7 +93,9 @@ def client_from_dict(data: object, where: str = "client") -> Client:
         raise ClientsFileError(f"{where}: expected an object, got {type(data).__name__}")
     data = {**data, **{name: list(value) for name, value in DEFAULTS.items()
                        if data.get(name) is None}}
-    values = {name: _list_field(data, name, where) for name in LIST_FIELDS}
+    machine = _machine_only(data)
+    values = {name: _list_field(data, name, where, may_be_empty=machine and name in BROWSER_FIELDS)
+              for name in LIST_FIELDS}
     first_party = data.get("firstParty")
     if not isinstance(first_party, bool):
         raise ClientsFileError(f"{where}: field 'firstParty' must be true or false")
@@ -100,6 +103,10 @@ def client_from_dict(data: object, where: str = "client") -> Client:
         _check_redirect(uri, where)
     client_id = _string_field(data, "id", where, allow_empty=False)
     methods = _auth_methods(values["authMethods"], where)
+    if "client_credentials" in values["grantTypes"] and "none" in methods:
+        raise ClientsFileError(f"{where}: grantTypes has client_credentials, which only a "
+                               "confidential client may use (RFC 6749 §4.4): give authMethods "
+                               "client_secret_basic or client_secret_post and a secret")
     return Client(
         id=client_id, secret=_secret(data, methods, where), firstParty=first_party,
         name=_string_field(data, "name", where, allow_empty=True, optional=True),
@@ -144,11 +151,22 @@ def _string_field(data: dict[str, Any], name: str, where: str, *, allow_empty: b
     return value
 
 
-def _list_field(data: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
+def _machine_only(data: dict[str, Any]) -> bool:
+    """A client whose grants never send a user's browser anywhere (client_credentials, RFC 6749
+    §4.4): it needs no redirect URI and no response type, so those lists may be empty."""
+    grants = data.get("grantTypes")
+    return isinstance(grants, list) and bool(grants) and not set(grants) & {"authorization_code"}
+
+
+def _list_field(data: dict[str, Any], name: str, where: str, *,
+                may_be_empty: bool = False) -> tuple[str, ...]:
     value = data.get(name)
     if name not in data:
+        if may_be_empty:
+            return ()
         raise ClientsFileError(f"{where}: field {name!r} is missing")
-    if not isinstance(value, list) or not value or not all(_is_text(v) and v for v in value):
+    if not isinstance(value, list) or not (value or may_be_empty) \
+            or not all(_is_text(v) and v for v in value):
         raise ClientsFileError(f"{where}: field {name!r} must be a non-empty list of strings")
     return tuple(value)
 

@@ -327,20 +327,21 @@ class TokenView(StepView):
         self.edit("fields", [(p.name, p.value) for p in params if p.enabled])
 
     def show_session(self, session: FlowSession) -> None:
-        inputs = session.inputs("token")
+        step = session.step(self.key)
+        inputs = step.inputs
         body_index = self.body_format.findData(inputs.get("body_format"))
         self.body_format.setCurrentIndex(max(0, body_index))
-        ready = all(session.step(k).state is StepState.DONE
-                    for k in ("discovery", "pkce", "authorize_url", "callback"))
-        outcome = session.step("token").outcome
-        self.response.setPlainText(_token_response_text(outcome))
-        if not ready and inputs.get("fields") is None:
+        waiting = [session.step(k).title for k in step.requires
+                   if session.step(k).state is not StepState.DONE]
+        self.response.setPlainText(_token_response_text(step.outcome))
+        if (waiting and inputs.get("fields") is None) or step.spec.preview is None:
             self.fields.show_params([])
-            self.fields_note.setText("The request appears here once the callback step is done.")
+            self.fields_note.setText(f"The request appears here once {', '.join(waiting)} "
+                                     f"{'is' if len(waiting) == 1 else 'are'} done.")
             self.request.clear()
             return
         try:
-            request = steps.build_token_request(session)
+            request = step.spec.preview(session)
         except Exception as exc:  # a half-edited input: say so, keep the app running
             self.request.setPlainText(f"Cannot build the request yet: {exc}")
             return

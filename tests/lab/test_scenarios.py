@@ -41,6 +41,11 @@ EXPECTED = {
     "expired-tokens": ("RFC 7519 §4.1.4", "exp failed"),
     "token-500": ("RFC 6749 §5.2", "server_error"),
     "slow-token": ("RFC 6749 §4.1.2", "timed out"),
+    "cc-public-client": ("RFC 6749 §4.4", "unauthorized_client"),
+    "cc-user-scope": ("RFC 6749 §4.4.2, OIDC Core §3.1.2.1", "need a signed-in user"),
+    "cc-foreign-scope": ("RFC 6749 §3.3", "not registered for this client"),
+    "cc-wrong-secret": ("RFC 6749 §5.2, §2.3.1", "wrong secret"),
+    "cc-machine-tokens": ("RFC 6749 §4.4.3", "active=True"),
 }
 
 

@@ -222,3 +222,17 @@ def test_refresh_grant_implied_by_offline_access() -> None:
     assert seed.allows_grant("refresh_token")
     no_offline = client_from_dict(dict(SEED_CLIENT, scopes=["openid"]))
     assert not no_offline.allows_grant("refresh_token")
+
+
+def test_a_machine_client_needs_no_redirect_but_a_secret() -> None:
+    from playground.server.clients import client_from_dict
+
+    machine = {"id": "svc", "secret": "s3cret", "firstParty": False,
+               "grantTypes": ["client_credentials"], "authMethods": ["client_secret_basic"],
+               "scopes": ["api:read"]}
+    client = client_from_dict(machine)
+    assert client.redirect == () and client.responseTypes == ()
+    with pytest.raises(ClientsFileError, match="only a confidential client may use"):
+        client_from_dict({**machine, "authMethods": ["none"], "secret": None})
+    with pytest.raises(ClientsFileError, match="'redirect' is missing"):
+        client_from_dict({**machine, "grantTypes": ["authorization_code", "client_credentials"]})

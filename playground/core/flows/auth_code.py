@@ -108,7 +108,7 @@ STEPS: tuple[StepSpec[Any], ...] = (
         "proves this client started the flow.",
         "RFC 6749 §4.1.3, §5.1, §5.2, RFC 7636 §4.5",
         steps.run_token, _token_inputs, render.token_lines,
-        requires=(DISCOVERY, PKCE, AUTHORIZE_URL, CALLBACK),
+        requires=(DISCOVERY, PKCE, AUTHORIZE_URL, CALLBACK), preview=steps.build_token_request,
     ),
     StepSpec(
         TOKENS, "Verify tokens",

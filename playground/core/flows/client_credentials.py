@@ -1,0 +1,124 @@
+"""Client Credentials (RFC 6749 §4.4), as a `FlowSpec`: a backend calling an API on its own.
+
+discovery → token → tokens → introspect. No user and no browser: the client authenticates at
+the token endpoint (§4.4.2, client_secret_basic by default), gets an access token and no refresh
+token (§4.4.3), verifies it as a JWT access token (RFC 9068 §4, its `sub` the client itself), and
+asks the introspection endpoint what a resource server would be told (RFC 7662 §2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playground.core import jwt, render, revocation, steps, token
+from playground.core.checks import CheckResult
+from playground.core.flowerrors import TokenVerificationError
+from playground.core.flows.auth_code import DISCOVERY, TOKEN, TOKENS
+from playground.core.flowspec import FlowSpec, StepKey, StepSpec
+from playground.core.stepinfo import ClientConfig
+from playground.core.wire import HttpRequest
+
+INTROSPECT = StepKey("introspect", revocation.Introspection)
+
+
+def _token_inputs(config: ClientConfig) -> dict[str, Any]:
+    method = config.auth_method if config.auth_method != "none" else "client_secret_basic"
+    return {"client_id": config.client_id, "client_secret": config.client_secret,
+            "auth_method": method, "body_format": "form", "scope": config.scope, "fields": None}
+
+
+def build_request(ctx: steps.StepContext) -> HttpRequest:
+    """The §4.4.2 request the token step will send (edited `fields` win)."""
+    inputs = ctx.inputs(TOKEN)
+    fields = inputs.get("fields")
+    if fields is None:
+        fields = token.client_credentials_fields(str(inputs.get("scope") or "").strip() or None)
+    return steps.token_request(ctx, fields)
+
+
+async def run_token(ctx: steps.StepContext) -> steps.TokenOutcome:
+    request = build_request(ctx)
+    response = await steps.fetch(ctx, request)
+    parsed = token.parse_token_response(
+        response.status_code, response.headers.get("content-type"), response.content)
+    return steps.TokenOutcome(request, parsed)
+
+
+async def run_verify(ctx: steps.StepContext) -> steps.TokensOutcome:
+    """RFC 9068 §4 on the access token; §4.4.3: no refresh token, and no id_token (no user)."""
+    meta = ctx.outcome(DISCOVERY)
+    answer = ctx.outcome(TOKEN).response
+    jwks = await steps.jwks_of(ctx, meta)
+    inputs = ctx.inputs(TOKENS)
+    expect = jwt.Expectations(
+        issuer=meta.issuer, leeway=float(inputs.get("leeway") or 60.0),
+        algorithms=tuple(inputs.get("algorithms") or jwt.DEFAULT_ALGORITHMS))
+    access = jwt.verify(answer.access_token, jwks, kind="access_token", now=ctx.now(),
+                        expect=expect)
+    outcome = steps.TokensOutcome(jwks, _checks(ctx, answer, access), None, access, None)
+    if not outcome.ok:
+        exc = TokenVerificationError(steps.failure_text(outcome), rfc=steps.failure_rfc(outcome))
+        exc.outcome = outcome
+        raise exc
+    return outcome
+
+
+def _checks(ctx: steps.StepContext, answer: token.TokenResponse,
+            access: jwt.Verification) -> tuple[CheckResult, ...]:
+    client_id = str(ctx.inputs(TOKEN)["client_id"])
+    sub = access.inspection.claims.get("sub") if access.inspection else None
+    return (
+        CheckResult("no refresh_token", "fail" if answer.refresh_token else "pass",
+                    "a refresh token came back" if answer.refresh_token else "none issued",
+                    "RFC 6749 §4.4.3"),
+        CheckResult("no id_token", "fail" if answer.id_token else "pass",
+                    "an id_token came back, yet no user signed in" if answer.id_token
+                    else "none issued: no user signed in", "OIDC Core §3.1.3.3"),
+        CheckResult("sub is the client", "pass" if sub == client_id else "skip",
+                    f"sub is {sub!r}" + ("" if sub == client_id else
+                                         f", not the client {client_id!r} (allowed)"),
+                    "RFC 9068 §2.2"),
+    )
+
+
+async def run_introspect(ctx: steps.StepContext) -> revocation.Introspection:
+    answer = ctx.outcome(TOKEN).response
+    return await steps.run_introspect(ctx, answer.access_token, "access_token")
+
+
+STEPS: tuple[StepSpec[Any], ...] = (
+    StepSpec(
+        DISCOVERY, "Discovery",
+        "Fetch the provider's metadata: where the token endpoint is, which keys sign its "
+        "tokens, whether it lists client_credentials among its grant types.",
+        "RFC 8414 §3", steps.run_discovery, lambda c: {"issuer": c.issuer},
+        render.discovery_lines,
+    ),
+    StepSpec(
+        TOKEN, "Token request (client credentials)",
+        "The client asks for a token for itself, authenticating with its own credentials; no "
+        "user, no browser, no code. Only a confidential client may do this.",
+        "RFC 6749 §4.4.2, §4.4.3", run_token, _token_inputs, render.token_lines,
+        requires=(DISCOVERY,), preview=build_request,
+    ),
+    StepSpec(
+        TOKENS, "Verify the access token",
+        "Check the JWT access token's signature against the JWKS, its issuer, expiry and type; "
+        "no refresh token and no id_token should have come back.",
+        "RFC 9068 §4, RFC 6749 §4.4.3", run_verify,
+        lambda _c: {"leeway": 60.0, "algorithms": jwt.DEFAULT_ALGORITHMS},
+        render.tokens_lines, requires=(DISCOVERY, TOKEN),
+    ),
+    StepSpec(
+        INTROSPECT, "Introspect",
+        "Ask the introspection endpoint what a resource server would be told about the token: "
+        "active, whose it is, which scopes.",
+        "RFC 7662 §2", run_introspect, render=render.introspection_lines,
+        requires=(DISCOVERY, TOKEN),
+    ),
+)
+
+CLIENT_CREDENTIALS = FlowSpec(
+    "client_credentials", "Client Credentials", "RFC 6749 §4.4", STEPS, tokens_step=TOKEN,
+    grant_type="client_credentials",
+)
