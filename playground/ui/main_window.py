@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 
 from playground.core import discovery, wire
 from playground.core.flowerrors import FlowError
+from playground.core.flows import AUTH_CODE_PKCE, DEFAULT_FLOW, FLOWS
+from playground.core.flowspec import FlowSpec
 from playground.core.session import (
     ExchangeRecorded,
     FlowSession,
@@ -37,6 +39,7 @@ from playground.core.useragent import InAppAgent
 from playground.server.clients import Client
 from playground.ui import theme
 from playground.ui.agent_modes import AgentModes, is_loopback
+from playground.ui.flow_picker import FlowPicker
 from playground.ui.further import FurtherSteps
 from playground.ui.inspector import Inspector
 from playground.ui.lab_panel import LabPanel
@@ -60,7 +63,8 @@ def client_config(issuer: str, client: Client | None, scope: str = "") -> Client
         return ClientConfig(issuer=issuer, scope=scope) if scope else ClientConfig(issuer=issuer)
     method = client.authMethods[0]
     return ClientConfig(
-        issuer=issuer, client_id=client.id, redirect_uri=client.redirect[0],
+        issuer=issuer, client_id=client.id,
+        redirect_uri=client.redirect[0] if client.redirect else None,
         client_secret=client.secret or None, auth_method=method,  # type: ignore[arg-type]
         scope=scope or " ".join(client.scopes),
     )
@@ -84,8 +88,11 @@ class MainWindow(QMainWindow):
         self.steps_view = QListView()
         self.steps_view.setModel(self.steps_model)
         self.steps_view.setSpacing(3)
+        self.flow_picker = FlowPicker()
         self.step_panel = StepPanel([self.run_action, self.next_action, self.run_all_action,
-                                     self.reset_action], self.session.spec)
+                                     self.reset_action], AUTH_CODE_PKCE)
+        self.step_panel.set_flow(self.session.spec)
+        self.flow_picker.show_flow(self.session.spec)
         self.inspector = Inspector()
         self.tokens = TokenViewer(now=server.clock.now, fetch_jwks=self.fetch_jwks)
         self.further = FurtherSteps(lambda: self.session, self.tasks)
@@ -106,14 +113,44 @@ class MainWindow(QMainWindow):
         self.select_step("discovery")
 
     # -- construction ---------------------------------------------------------------------
-    def _new_session(self) -> FlowSession:
+    def _new_session(self, spec: FlowSpec | None = None, issuer: str | None = None) -> FlowSession:
+        spec = spec or FLOWS.get(self.remembered.last_flow, DEFAULT_FLOW)
         client = self.server.client(self.remembered.last_client or SEED_CLIENT_ID)
+        scopes = self.remembered.last_scopes
+        if client is None or not client.allows_grant(spec.grant_type):
+            client = next((c for c in self.server.clients() if c.allows_grant(spec.grant_type)),
+                          client)
+            scopes = ""
         return FlowSession(
-            client_config(self.server.issuer or "", client, self.remembered.last_scopes),
+            client_config(self.server.issuer or "" if issuer is None else issuer, client, scopes),
             user_agent=InAppAgent(),
             trace_lookup=self.server.trace,
             clock=self.server.clock,
+            spec=spec,
         )
+
+    def choose_flow(self, spec: FlowSpec) -> None:
+        """Step through `spec` from now on: a new session (the inspector's log is kept), with a
+        client registered for its grant; the issuer typed so far stays."""
+        if spec is self.session.spec:
+            return
+        if self.flow_task is not None and not self.flow_task.done():
+            self.flow_task.cancel()
+        issuer = str(self.session.inputs("discovery").get("issuer") or "")
+        old = self.session
+        self.session = self._new_session(spec, issuer)
+        self.tasks.start(old.aclose(), "close the previous flow's HTTP client")
+        self.remembered.last_flow = spec.name
+        self.step_panel.set_flow(spec)
+        self.flow_picker.show_flow(spec)
+        self.steps_model.set_session(self.session)
+        self._attach_session()
+        self.tokens.clear()
+        self.further.update_state()
+        self.user_agent_view.consent.reset()
+        if self.agent_modes.mode != "in_app":  # the new session needs the chosen agent too
+            self.set_agent_mode(self.agent_modes.mode)
+        self.select_step(spec.keys[0])
 
     def _action(self, name: str, text: str, keys: list[str], slot: Any, tip: str) -> QAction:
         action = QAction(text, self)
@@ -157,7 +194,12 @@ class MainWindow(QMainWindow):
         self.bottom.addTab(self.server_panel, "Server")
         self.bottom.addTab(self.lab, "Lab")
         self.top = QSplitter(Qt.Orientation.Horizontal)
-        self.top.addWidget(self.steps_view)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.flow_picker)
+        left_layout.addWidget(self.steps_view, 1)
+        self.top.addWidget(left)
         self.top.addWidget(self.step_panel)
         self.top.setSizes([300, 1100])
         self.vertical = QSplitter(Qt.Orientation.Vertical)
@@ -184,6 +226,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.steps_view.selectionModel().currentRowChanged.connect(self._step_selected)
         self.step_panel.input_edited.connect(self.set_input)
+        self.flow_picker.flow_chosen.connect(self.choose_flow)
         self.authorize_view.client_chosen.connect(self.choose_client)
         self.user_agent_view.consent.decision_requested.connect(
             lambda _i: self.select_step("user_agent"))
@@ -214,11 +257,11 @@ class MainWindow(QMainWindow):
 
     @property
     def authorize_view(self) -> AuthorizeView:
-        return self.step_panel.view("authorize_url")  # type: ignore[return-value]
+        return self.step_panel.view("authorize_url", AUTH_CODE_PKCE.name)  # type: ignore[return-value]
 
     @property
     def user_agent_view(self) -> UserAgentView:
-        return self.step_panel.view("user_agent")  # type: ignore[return-value]
+        return self.step_panel.view("user_agent", AUTH_CODE_PKCE.name)  # type: ignore[return-value]
 
     # -- showing --------------------------------------------------------------------------
     @property
@@ -292,6 +335,8 @@ class MainWindow(QMainWindow):
         return self.tasks.start(self.server.restart(port), "restart the embedded server")
 
     def _refresh_clients(self) -> None:
+        if "authorize_url" not in self.session.spec:
+            return  # the client picker is the authorization request's
         current = str(self.session.inputs("authorize_url").get("client_id") or "")
         self.authorize_view.set_clients(self.server.clients(), current)
 
@@ -378,6 +423,8 @@ class MainWindow(QMainWindow):
         return self.tasks.start(self._switch_agent(mode), f"user agent: {mode}")
 
     async def _switch_agent(self, mode: str) -> None:
+        if "authorize_url" not in self.session.spec:
+            return  # a flow without a browser (client credentials): nothing to switch
         client_id = str(self.session.inputs("authorize_url").get("client_id") or "")
         client = self.server.client(client_id)
         redirects = list(client.redirect) if client is not None else []

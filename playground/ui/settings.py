@@ -68,5 +68,13 @@ class Remembered:
     def last_scopes(self, value: str) -> None:
         self.qsettings.setValue("flow/scope", value)
 
+    @property
+    def last_flow(self) -> str:
+        return self._text("flow/name")
+
+    @last_flow.setter
+    def last_flow(self, value: str) -> None:
+        self.qsettings.setValue("flow/name", value)
+
     def sync(self) -> None:
         self.qsettings.sync()

@@ -59,21 +59,22 @@ class StepPanel(QWidget):
         self.error.setFrameShape(QFrame.Shape.StyledPanel)
         self.buttons: dict[str, QToolButton] = {}
         self.views: dict[str, StepView] = {}
+        self._flows: dict[str, dict[str, StepView]] = {}
         self.stack = CurrentPageStack()
         self.set_flow(flow)
         self._layout(actions)
 
     def set_flow(self, flow: FlowSpec) -> None:
-        """One view per step of `flow` (the views of another flow's steps go)."""
-        for view in self.views.values():
-            self.stack.removeWidget(view)
-            view.deleteLater()
-        self.views = {}
-        for spec in flow.steps:
-            view = view_for(spec)
-            view.input_edited.connect(self.input_edited)
-            self.views[spec.key] = view
-            self.stack.addWidget(view)
+        """Show `flow`'s steps: one view per step, made the first time the flow is chosen and
+        kept (with what was typed in them) when another flow is."""
+        if flow.name not in self._flows:
+            self._flows[flow.name] = {spec.key: self._add(view_for(spec)) for spec in flow.steps}
+        self.views = self._flows[flow.name]
+
+    def _add(self, view: StepView) -> StepView:
+        view.input_edited.connect(self.input_edited)
+        self.stack.addWidget(view)
+        return view
 
     def _layout(self, actions: list[QAction]) -> None:
         head = QHBoxLayout()
@@ -94,8 +95,9 @@ class StepPanel(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.stack, 1)
 
-    def view(self, key: str) -> StepView:
-        return self.views[key]
+    def view(self, key: str, flow: str | None = None) -> StepView:
+        """The view of step `key` of the current flow (or of the flow named `flow`)."""
+        return self._flows[flow][key] if flow else self.views[key]
 
     def show_step(self, session: FlowSession, key: str) -> None:
         self.key = key
