@@ -90,6 +90,9 @@ async def _not_found(request: Request, ctx: ServerContext, trace: TraceBuilder) 
     raise AssertionError("unreachable")
 
 
+# Unknown paths: the router's default, not a `/{path:path}` route, whose `.*` stops at a newline
+# ("/%0A" fell through to Starlette's own untraced plain-text 404).
+NOT_FOUND = Endpoint("/{path:path}", "not_found", _not_found, None)
 # CORS (for the same public-client origins as token and userinfo) also on the metadata and the
 # JWKS: a browser OIDC library (oidc-client-ts, benchmarks/interop/) starts with discovery.
 ENDPOINTS = (
@@ -111,7 +114,7 @@ ENDPOINTS = (
     Endpoint("/oauth2/introspect", "introspect", revocation.introspect, ("POST",)),
     Endpoint("/oauth2/userinfo", "userinfo", userinfo.userinfo, ("GET", "HEAD", "POST"),
              cors="GET, POST", on_error=lambda _request, error: userinfo.userinfo_error(error)),
-    Endpoint("/{path:path}", "not_found", _not_found, None),
+    NOT_FOUND,
 )
 
 
@@ -129,8 +132,11 @@ class _AnyMethod:
 def build_app(ctx: ServerContext) -> Starlette:
     cors = CorsPolicy(ctx.clients)
     routes = [Route(ep.path, _AnyMethod(_traced(ctx, cors, ep)), methods=None)
-              for ep in ENDPOINTS]
-    return Starlette(routes=routes)
+              for ep in ENDPOINTS if ep is not NOT_FOUND]
+    app = Starlette(routes=routes)
+    app.router.default = _AnyMethod(_traced(ctx, cors, NOT_FOUND))
+    app.router.redirect_slashes = False  # "/oauth2/token/" is no endpoint, not a 307
+    return app
 
 
 def _traced(ctx: ServerContext, cors: CorsPolicy,

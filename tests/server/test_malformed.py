@@ -251,3 +251,19 @@ def test_unknown_path_is_an_honest_invalid_request(http: httpx.Client, method: s
         "error_description": "no endpoint at /x; the endpoints are listed in "
                              "/.well-known/openid-configuration",
     }
+
+
+@pytest.mark.parametrize("path", ["/%0A", "/a%0Ab", "/oauth2/token/", "/interaction/"])
+def test_every_unknown_path_is_traced(http: httpx.Client, server: EmbeddedServer,
+                                      path: str) -> None:
+    response = http.get(path)
+    assert _error(response, 404) == "invalid_request"
+    assert server.trace(response.headers[TRACE_HEADER]) is not None
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND"])  # uvicorn refuses "FOO"
+def test_an_unlisted_method_is_a_traced_invalid_request(http: httpx.Client, server: EmbeddedServer,
+                                                        method: str) -> None:
+    response = http.request(method, "/oauth2/token")
+    assert _error(response, 405) == "invalid_request"
+    assert server.trace(response.headers[TRACE_HEADER]) is not None
