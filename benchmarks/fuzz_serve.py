@@ -84,7 +84,8 @@ URIS = ("http://[::1", "http://[::1]:\u2460/callback", "http://127.0.0.1:\u00b2/
 TEXTS = ("", "a", "\u00e9", "\u2460", "\ufffd", "\x00", "\r\n", "%", "%zz", "%ff", "%ED%A0%80",
          "'", '"', "\\", "<script>", "a" * 10000, "S256", "plain", "SHA-256", "code", "token",
          "openid", "openid email profile offline_access", "none", "login consent", "allow",
-         "deny", "alice", "authorization_code", "refresh_token", "\U0001f600", "\u202e")
+         "deny", "alice", "authorization_code", "refresh_token", "client_credentials",
+         "\U0001f600", "\u202e")
 
 
 @dataclass
@@ -95,6 +96,7 @@ class Real:
     codes: list[str] = field(default_factory=list)
     access: str = ""
     refresh: str = ""
+    session: str = ""  # the login session cookie, for prompt=none
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +203,7 @@ def honest(issuer: str) -> Real:
             view = http.get(start.headers["location"], headers={"Accept": "application/json"})
             item = view.json()
             done = http.post(item["action"], data={"csrf": item["csrf"], "user": "alice"})
+            real.session = done.headers["set-cookie"].split(";")[0]
             real.codes.append(parse_qs(urlsplit(done.headers["location"]).query)["code"][0])
         tokens = http.post("/oauth2/token", data={
             "grant_type": "authorization_code", "code": real.codes.pop(),
@@ -260,7 +263,8 @@ class Draw:
              ("code_challenge", challenge), ("code_challenge_method", "S256")],
             [("csrf", self.csrf), ("user", self.pick("alice", "bob", "nobody")),
              ("decision", self.pick("allow", "deny", "maybe"))],
-            [("grant_type", self.pick("authorization_code", "refresh_token", "password")),
+            [("grant_type", self.pick("authorization_code", "refresh_token", "client_credentials",
+                                      "password")),
              ("client_id", client), ("code", self.r.choice(self.real.codes or ["x"])),
              ("refresh_token", self.real.refresh), ("code_verifier", "v" * 43)],
             [("token", self.pick(self.real.access, self.real.refresh, "x")),
@@ -314,7 +318,8 @@ class Draw:
         if path.startswith("/interaction/") and r.random() < 0.7:
             headers.append(("Cookie", self.cookie.encode()))
         for name, values in (("Authorization", self._authorizations()),
-                             ("Cookie", (self.cookie.encode(), b"pg_interaction=\xff",
+                             ("Cookie", (self.cookie.encode(), self.real.session.encode(),
+                                         b"pg_interaction=\xff",
                                          b"pg_session=x; pg_interaction=;;", b"=;=")),
                              ("Origin", (b"http://client.server.com", b"null", b"\xff",
                                          b"http://evil.example")),

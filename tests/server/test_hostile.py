@@ -61,7 +61,8 @@ SPECIAL = ("\u00b2", "\u2460", "\u0663", "\uff11", "9" * 5000, "9999999999999999
            "http://127.0.0.1:65536/callback", "http://127.0.0.1:8080/callback", "http://[x]/",
            "http://127.0.0.1:" + "9" * 5000 + "/callback", "http://localhost:5173/callback",
            "code", "openid", "S256", "SHA-256", "plain", "none", "consent", "allow", "deny",
-           "alice", "authorization_code", "refresh_token", SEED_ID, SPA_ID, WEB_ID, NATIVE_ID,
+           "alice", "authorization_code", "refresh_token", "client_credentials", SEED_ID, SPA_ID,
+           WEB_ID, NATIVE_ID,
            WEB_SECRET, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "\r\n", "%", "%ff", "\x00")
 CLIENT = st.sampled_from((SEED_ID, SPA_ID, WEB_ID, NATIVE_ID))
 DIGITS = st.text(st.characters(categories=["Nd", "No"]), min_size=1, max_size=6)
@@ -78,6 +79,8 @@ BASE = st.one_of(
     CLIENT.map(lambda c: [("client_id", c), ("grant_type", "authorization_code"),
                           ("code", "x"), ("code_verifier", "v" * 43)]),
     CLIENT.map(lambda c: [("client_id", c), ("token", "x")]),
+    st.just([("grant_type", "client_credentials"), ("client_id", WEB_ID),
+             ("client_secret", WEB_SECRET), ("scope", "openid")]),
 )
 PARAMS = st.builds(lambda base, more: base + more, BASE, PAIRS)
 # A lone surrogate in a JSON string, a key, deep nesting, huge numbers, wrong types.
