@@ -31,6 +31,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from playground.core.clock import Clock
 from playground.core.errors import InvalidGrant
@@ -51,6 +52,8 @@ class Grant:
     scopes: tuple[str, ...]
     auth_time: int
     nonce: str | None = None
+    audience: str | None = None  # RFC 8693 §2.1 `audience`/`resource`: whom the token is for
+    act: dict[str, Any] | None = None  # RFC 8693 §4.1: the acting party, when delegated
 
 
 @dataclass(slots=True, weakref_slot=True)

@@ -46,23 +46,26 @@ class TokenIssuer:
         self.audience = audience or issuer
         self.signer: TokenSigner = signer or InlineSigner(keys)
 
-    async def issue(self, grant: Grant, *, nonce: bool = True) -> IssuedTokens:
-        """The access token, and the id_token when `openid` was granted (OIDC Core §3.1.3.3);
-        `nonce` is left out on refresh (OIDC Core §12.2)."""
+    async def issue(self, grant: Grant, *, nonce: bool = True,
+                    id_token: bool = True) -> IssuedTokens:
+        """The access token, and the id_token when `openid` was granted (OIDC Core §3.1.3.3)
+        and `id_token` is wanted; `nonce` is left out on refresh (OIDC Core §12.2)."""
         now = int(self.clock.now())
         access = self.access_claims(grant, now)
-        id_claims = self.id_claims(grant, now, nonce=nonce) if "openid" in grant.scopes else None
-        signed, id_token = await self.signer.sign(SigningRequest(
+        wanted = id_token and "openid" in grant.scopes
+        id_claims = self.id_claims(grant, now, nonce=nonce) if wanted else None
+        signed, signed_id = await self.signer.sign(SigningRequest(
             access, self.keys.access.kid, id_claims, self.keys.current.kid))
-        return IssuedTokens(signed, access["jti"], id_token)
+        return IssuedTokens(signed, access["jti"], signed_id)
 
     def access_claims(self, grant: Grant, now: int) -> dict[str, Any]:
         """RFC 9068 §2.2: the claims of a JWT access token."""
         return {
-            "iss": self.issuer, "sub": grant.sub, "aud": self.audience,
+            "iss": self.issuer, "sub": grant.sub, "aud": grant.audience or self.audience,
             "client_id": grant.client_id, "iat": now, "exp": now + self.access_ttl,
             "jti": secrets.token_urlsafe(16), "scope": " ".join(grant.scopes),
             **({"auth_time": grant.auth_time} if grant.auth_time else {}),  # no user: none
+            **({"act": grant.act} if grant.act else {}),
         }
 
     def id_claims(self, grant: Grant, now: int, *, nonce: bool) -> dict[str, Any]:
@@ -75,6 +78,25 @@ class TokenIssuer:
         })
         if nonce and grant.nonce is not None:
             claims["nonce"] = grant.nonce
+        return claims
+
+    def verify_id_token(self, token: str) -> dict[str, Any]:
+        """An id_token this server issued (to any client): signature, issuer, expiry."""
+        try:
+            key = self.keys.by_kid(str(jwt.get_unverified_header(token).get("kid", "")))
+            if key is None or key is self.keys.access:
+                raise InvalidToken("the token is not an id_token issued by this server",
+                                   rfc="OIDC Core §2")
+            claims: dict[str, Any] = jwt.decode(
+                token, key.public_key, algorithms=[key.alg],
+                options={"verify_exp": False, "verify_aud": False, "verify_iat": False})
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(f"the id_token is malformed or its signature is invalid ({exc})",
+                               rfc="OIDC Core §3.1.3.7") from None
+        if claims.get("iss") != self.issuer:
+            raise InvalidToken("the id_token was issued by another issuer", rfc="OIDC Core §2")
+        if self.clock.now() >= float(claims.get("exp", 0)):
+            raise InvalidToken("the id_token expired", rfc="OIDC Core §3.1.3.7 (9)")
         return claims
 
     def verify_access_token(self, token: str) -> dict[str, Any]:

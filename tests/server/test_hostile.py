@@ -42,6 +42,7 @@ RFC_ERRORS = frozenset({
     "unsupported_grant_type",
     "invalid_token", "insufficient_scope",  # RFC 6750 §3.1
     "unsupported_token_type",  # RFC 7009 §2.2.1
+    "invalid_target",  # RFC 8707 §2, RFC 8693 §2.2.2
     # OpenID Connect Core §3.1.2.6
     "interaction_required", "login_required", "account_selection_required", "consent_required",
     "invalid_request_uri", "invalid_request_object", "request_not_supported",

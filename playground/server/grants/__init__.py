@@ -11,10 +11,12 @@ from playground.server.grants.authorization_code import AuthorizationCodeGrant
 from playground.server.grants.base import TokenGrant
 from playground.server.grants.client_credentials import ClientCredentialsGrant
 from playground.server.grants.refresh_token import RefreshTokenGrant
+from playground.server.grants.token_exchange import TokenExchangeGrant
 
 GRANTS: dict[str, TokenGrant] = {
     grant.grant_type: grant
-    for grant in (AuthorizationCodeGrant(), RefreshTokenGrant(), ClientCredentialsGrant())
+    for grant in (AuthorizationCodeGrant(), RefreshTokenGrant(), ClientCredentialsGrant(),
+                  TokenExchangeGrant())
 }
 
 __all__ = ["GRANTS", "TokenGrant"]

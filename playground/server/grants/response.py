@@ -11,12 +11,13 @@ from playground.server.trace import TraceBuilder
 
 async def token_response(ctx: ServerContext, grant: Grant, trace: TraceBuilder, *,
                          code_record: CodeRecord | None = None, family: str | None = None,
-                         refresh_grant: Grant | None = None) -> dict[str, Any]:
+                         refresh_grant: Grant | None = None,
+                         id_token: bool = True) -> dict[str, Any]:
     """RFC 6749 §5.1; refresh tokens only when `offline_access` was granted (OIDC Core §11).
 
     A code's tokens are attached to the code (a replay revokes them, §4.1.2); a refresh's to
     its family (reuse of a rotated token revokes the family, RFC 9700 §4.14.2)."""
-    tokens = await ctx.tokens.issue(grant, nonce=code_record is not None)
+    tokens = await ctx.tokens.issue(grant, nonce=code_record is not None, id_token=id_token)
     body: dict[str, Any] = {"access_token": tokens.access_token, "token_type": "Bearer",
                             "expires_in": ctx.config.access_token_ttl,
                             "scope": " ".join(grant.scopes)}
