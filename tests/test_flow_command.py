@@ -190,6 +190,8 @@ def test_html_where_json_was_expected(html_site: str, capsys: pytest.CaptureFixt
         (("--grant", "client_credentials", "--auth-method", "none"), "needs a confidential"),
         (("--grant", "client_credentials", "--issuer", "http://127.0.0.1:9"),
          "give --client-secret"),
+        (("--audience", "x"), "need --grant token_exchange"),
+        (("--grant", "token_exchange", "--manual"), "--manual: token_exchange has no user"),
     ],
 )
 def test_usage_errors_exit_2(
@@ -252,4 +254,26 @@ def test_client_credentials_with_a_public_client_fails_at_the_token_step(
                "--client-secret", "whatever") == 1
     err = capsys.readouterr().err
     assert "flow failed at step 'token'" in err and "invalid_client" in err
+
+
+def test_token_exchange_of_a_users_token_with_an_actor(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from playground.server import EmbeddedServer
+
+    with EmbeddedServer() as server, httpx.Client(base_url=server.issuer) as http:
+        service = ("playground-service", next(c.secret for c in server.clients.list()
+                                              if c.id == "playground-service"))
+        own = http.post("/oauth2/token", data={"grant_type": "client_credentials"},
+                        auth=service).json()["access_token"]
+        code = flow.run(parse("--issuer", server.issuer, "--grant", "token_exchange",
+                              "--client-id", service[0], "--client-secret", service[1],
+                              "--subject-token", own, "--actor-token", own,
+                              "--audience", "https://orders.example", "--scope", "api:read"))
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "=== Subject token" in out and "  from: pasted" in out
+    assert "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange" in out
+    assert "audience=https%3A%2F%2Forders.example" in out and "actor_token=" in out
+    assert "PASS  act: delegation: act.sub is 'playground-service'" in out
+    assert "PASS  aud: aud contains https://orders.example" in out
 

@@ -1,5 +1,6 @@
 """`oauth-playground flow`: run a flow in the terminal, printing everything: Authorization Code +
-PKCE by default, `--grant client_credentials` for a machine client (RFC 6749 §4.4).
+PKCE by default, `--grant client_credentials` for a machine client (RFC 6749 §4.4),
+`--grant token_exchange` to trade a token for another (RFC 8693).
 
 Every step, every HTTP message (request line, headers, body; status, headers, body) and the
 decoded tokens with every verification result. Without --issuer the embedded server runs
@@ -30,7 +31,10 @@ SEED_SCOPE = "openid email profile offline_access"
 LOOPBACK_REDIRECT_URI = "http://127.0.0.1/callback"
 
 
-GRANTS = ("authorization_code", "client_credentials")
+# --grant NAME: the grant_type its flow uses (playground.core.flows)
+GRANTS = {"authorization_code": "authorization_code", "client_credentials": "client_credentials",
+          "token_exchange": "urn:ietf:params:oauth:grant-type:token-exchange"}
+MACHINE_GRANTS = ("client_credentials", "token_exchange")
 USER_OPTIONS = ("browser", "manual", "deny", "user", "redirect_uri")
 
 
@@ -38,8 +42,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--issuer", metavar="URL", help="any OpenID provider (default: embedded)")
     parser.add_argument(
         "--grant", choices=GRANTS, default="authorization_code",
-        help="the flow: authorization_code (+ PKCE, a user signs in) or client_credentials (a "
-        "confidential client on its own behalf; embedded default client playground-service)")
+        help="the flow: authorization_code (+ PKCE, a user signs in), client_credentials (a "
+        "confidential client on its own behalf) or token_exchange (RFC 8693; the subject token "
+        "is --subject-token, else the client's own); the embedded default client for the "
+        "last two is playground-service")
+    exchange = parser.add_argument_group("token exchange (--grant token_exchange)")
+    exchange.add_argument("--subject-token", metavar="T", help="the token to exchange")
+    exchange.add_argument("--subject-token-type", metavar="URN", default=None,
+                          help="default: urn:ietf:params:oauth:token-type:access_token")
+    exchange.add_argument("--actor-token", metavar="T", help="who acts (delegation, RFC 8693 §4.1)")
+    exchange.add_argument("--audience", metavar="A", help="whom the new token is for")
+    exchange.add_argument("--resource", metavar="URI", help="the resource it is for (RFC 8707)")
     parser.add_argument("--client-id", metavar="ID",
                         help=f"default: the seed's client {SEED_CLIENT_ID}")
     parser.add_argument("--client-secret", metavar="S", help="for a confidential client")
@@ -77,7 +90,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
-    if args.grant == "client_credentials":
+    if args.grant != "token_exchange" and (args.subject_token or args.actor_token
+                                           or args.audience or args.resource):
+        return "--subject-token, --actor-token, --audience and --resource need --grant " \
+            "token_exchange"
+    if args.grant in MACHINE_GRANTS:
         return _machine_problem(args)
     if args.deny and (args.browser or args.manual):
         return "--deny needs the in-app mode: in --browser or --manual, deny in the browser"
@@ -91,14 +108,14 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
 
 
 def _machine_problem(args: argparse.Namespace) -> str | None:
-    """client_credentials has no user: the user-agent options make no sense with it."""
+    """A machine client's grant has no user: the user-agent options make no sense with it."""
     given = [f"--{name.replace('_', '-')}" for name in USER_OPTIONS if getattr(args, name)]
     if given:
-        return f"{', '.join(given)}: client_credentials has no user and no browser"
+        return f"{', '.join(given)}: {args.grant} has no user and no browser"
     if args.auth_method == "none" or (args.issuer and not args.client_secret):
-        return "client_credentials needs a confidential client: give --client-secret"
+        return f"{args.grant} needs a confidential client: give --client-secret"
     if args.issuer and not args.client_id:
-        return "client_credentials against another issuer needs --client-id"
+        return f"{args.grant} against another issuer needs --client-id"
     return None
 
 
@@ -123,11 +140,26 @@ def _run_embedded(args: argparse.Namespace) -> int:
         return 1
 
 
-def _machine_client(args: argparse.Namespace, clients: list[Any]) -> None:
-    """client_credentials on the embedded server: its machine client, secret included."""
-    if args.grant != "client_credentials" or args.client_id:
+def _exchange_inputs(args: argparse.Namespace, session: FlowSession) -> None:
+    """--subject-token and friends into the token-exchange steps' inputs."""
+    if args.grant != "token_exchange":
         return
-    client = next(c for c in clients if "client_credentials" in c.grantTypes)
+    if args.subject_token:
+        session.set_input("subject", "subject_token", args.subject_token)
+    if args.subject_token_type:
+        session.set_input("subject", "subject_token_type", args.subject_token_type)
+    for name in ("actor_token", "audience", "resource"):
+        if getattr(args, name):
+            session.set_input("token", name, getattr(args, name))
+    if args.scope:
+        session.set_input("token", "scope", args.scope)
+
+
+def _machine_client(args: argparse.Namespace, clients: list[Any]) -> None:
+    """A machine grant on the embedded server: its machine client, secret included."""
+    if args.grant not in MACHINE_GRANTS or args.client_id:
+        return
+    client = next(c for c in clients if GRANTS[args.grant] in c.grantTypes)
     args.client_id, args.client_secret = client.id, args.client_secret or client.secret
     print(f"client: {client.id} (the embedded server's machine client)")
 
@@ -144,9 +176,10 @@ async def _run_flow(args: argparse.Namespace, issuer: str, trace_lookup: TraceLo
         print(f"oauth-playground flow: {exc}", file=sys.stderr)
         return 1
     config = _client_config(args, issuer, catcher.redirect_uri if catcher else None)
-    spec = next(s for s in FLOWS.values() if s.grant_type == args.grant)
+    spec = next(s for s in FLOWS.values() if s.grant_type == GRANTS[args.grant])
     session = FlowSession(config, user_agent=agent, trace_lookup=trace_lookup,
                           timeout=args.timeout, spec=spec)
+    _exchange_inputs(args, session)
     session.subscribe(Printer(session, sys.stdout).on_event)
     try:
         ok = await session.run_all()
@@ -191,7 +224,7 @@ def _client_config(args: argparse.Namespace, issuer: str, caught: str | None) ->
     method: AuthMethod = args.auth_method or (
         "client_secret_basic" if args.client_secret else "none"
     )
-    machine = args.grant == "client_credentials"
+    machine = args.grant in MACHINE_GRANTS
     return ClientConfig(
         issuer=issuer,
         client_id=args.client_id or SEED_CLIENT_ID,

@@ -177,3 +177,13 @@ def introspection_lines(found: Any) -> list[str]:
     lines = [f"  active: {str(found.active).lower()}"]
     return lines + [f"  {name}: {json.dumps(value)}" for name, value in found.claims.items()
                     if name != "active"]
+
+
+def subject_lines(subject: Any) -> list[str]:
+    """RFC 8693 §2.1: the token to exchange, its type, and what it says about whom."""
+    lines = [f"  from: {subject.source}", f"  subject_token_type: {subject.token_type}"]
+    shown = ("sub", "client_id", "aud", "scope", "act")
+    lines += [f"  {name}: {json.dumps(subject.claims[name])}" for name in shown
+              if name in subject.claims]
+    return lines if subject.claims else [*lines, "  (opaque: only its issuer can read it)"]
+

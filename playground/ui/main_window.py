@@ -129,6 +129,12 @@ class MainWindow(QMainWindow):
             spec=spec,
         )
 
+    def _carry_subject(self, old: FlowSession) -> None:
+        """Token exchange starts from the access token the previous flow obtained, if any."""
+        answer = outcome_of(old, "token") if "token" in old.spec else None
+        if "subject" in self.session.spec and answer is not None:
+            self.session.set_input("subject", "subject_token", answer.response.access_token)
+
     def choose_flow(self, spec: FlowSpec) -> None:
         """Step through `spec` from now on: a new session (the inspector's log is kept), with a
         client registered for its grant; the issuer typed so far stays."""
@@ -139,6 +145,7 @@ class MainWindow(QMainWindow):
         issuer = str(self.session.inputs("discovery").get("issuer") or "")
         old = self.session
         self.session = self._new_session(spec, issuer)
+        self._carry_subject(old)
         self.tasks.start(old.aclose(), "close the previous flow's HTTP client")
         self.remembered.last_flow = spec.name
         self.step_panel.set_flow(spec)

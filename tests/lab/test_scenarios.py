@@ -46,6 +46,11 @@ EXPECTED = {
     "cc-foreign-scope": ("RFC 6749 §3.3", "not registered for this client"),
     "cc-wrong-secret": ("RFC 6749 §5.2, §2.3.1", "wrong secret"),
     "cc-machine-tokens": ("RFC 6749 §4.4.3", "active=True"),
+    "te-forged-subject": ("RFC 8693 §2.2.2", "Signature verification failed"),
+    "te-revoked-subject": ("RFC 8693 §2.2.2", "was revoked"),
+    "te-wider-scope": ("RFC 8693 §2.1, RFC 6749 §3.3", "exceed the subject token's"),
+    "te-bad-resource": ("RFC 8707 §2", "invalid_target"),
+    "te-delegation": ("RFC 8693 §4.1", "act {'sub': 'playground-service'}"),
 }
 
 

@@ -52,3 +52,20 @@ def test_back_to_the_code_flow_keeps_its_views(qtbot: QtBot, window: MainWindow)
     assert window.session.inputs("authorize_url")["client_id"] != "playground-service"
     run_whole_flow(qtbot, window)
     assert window.flow_picker.combo.currentText() == "Authorization Code with PKCE"
+
+
+def test_token_exchange_starts_from_the_users_token(qtbot: QtBot, window: MainWindow) -> None:
+    run_whole_flow(qtbot, window)
+    user_token = window.session.outcome("token").response.access_token
+    _choose(window, "Token Exchange")
+    assert window.session.inputs("subject")["subject_token"] == user_token
+    assert window.session.inputs("token")["client_id"] == "playground-service"
+    window.select_step("subject")
+    field = window.step_panel.view("subject").fields["subject_token"]
+    assert field.text() == user_token
+    click(window, "run_all")
+    wait_idle(qtbot, window)
+    assert set(step_states(window).values()) == {"done"}, step_states(window)
+    page = window.tokens.page("access token")
+    assert page.claims.find("sub").siblingAtColumn(1).data() == "alice"
+    assert page.claims.find("aud").siblingAtColumn(1).data() == "https://api.example"
