@@ -32,6 +32,7 @@ from playground.server.signing import TokenSigner
 from playground.server.trace import TraceStore
 
 START_TIMEOUT = 10.0
+HANG_UP_AFTER = 0.5  # seconds into a shutdown after which the open connections are closed
 
 
 def _stack() -> tuple[str, Callable[[], asyncio.AbstractEventLoop] | None]:
@@ -75,10 +76,21 @@ class _Uvicorn(uvicorn.Server):
         self.ready.set()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        hang_up = asyncio.get_running_loop().call_later(HANG_UP_AFTER, self._hang_up)
         try:
             await super().shutdown(sockets=sockets)
         finally:
+            hang_up.cancel()
             await self.signer.close()
+
+    def _hang_up(self) -> None:
+        """Close the connections still open `HANG_UP_AFTER` seconds into the shutdown. uvicorn
+        closes idle ones at once but waits for a request in progress, so a client that never
+        finishes sending its body would hold the shutdown for `timeout_graceful_shutdown` and
+        then have its task cancelled, with a traceback; hung up on, the request ends as a
+        disconnect (`ClientGone`)."""
+        for connection in list(self.server_state.connections):
+            connection.transport.close()
 
     async def main_loop(self) -> None:
         """uvicorn's loop ticks every 0.1 s; this one also wakes at once when asked to exit.

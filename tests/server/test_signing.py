@@ -158,6 +158,24 @@ def test_stopping_the_server_ends_its_helpers() -> None:
             os.kill(pid, 0)
 
 
+def test_a_helper_that_will_not_exit_is_killed_and_listed_until_then() -> None:
+    """A stopped helper ignores the end of its input: stop() kills it after CLOSE_TIMEOUT, and
+    while the close waits its pid is still in `pids` (what `serve` kills on a forced exit)."""
+    server = EmbeddedServer(ServerConfig(signers=2)).start()
+    signer: ProcessSigner = server.context.tokens.signer  # type: ignore[assignment]
+    _wait(lambda: len(signer.pids) == 2)
+    stuck, leaving = signer.pids
+    os.kill(stuck, signal.SIGSTOP)
+    with ThreadPoolExecutor(1) as pool:
+        stopping = pool.submit(server.stop)
+        _wait(lambda: leaving not in signer.pids)  # it read the end of its input and exited
+        assert signer.pids == [stuck]  # closing, not yet killed
+        stopping.result(timeout=10)
+    for pid in (stuck, leaving):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
 def test_a_frozen_build_starts_its_own_executable_as_the_helper(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "frozen", True, raising=False)
