@@ -45,7 +45,8 @@ def test_views_are_chosen_by_outcome_type_for_their_own_step(qtbot: QtBot) -> No
     assert isinstance(dedicated, DiscoveryView) and isinstance(generic, GenericStepView)
 
 
-def test_the_form_edits_inputs_and_shows_the_outcome(qtbot: QtBot) -> None:
+def test_the_form_edits_inputs_and_shows_the_outcome(qtbot: QtBot,
+                                                      loop: asyncio.AbstractEventLoop) -> None:
     session = FlowSession(ClientConfig(issuer="http://127.0.0.1:9"), spec=SPEC)
     panel = StepPanel([], SPEC)
     qtbot.addWidget(panel)
@@ -69,7 +70,8 @@ def test_the_form_edits_inputs_and_shows_the_outcome(qtbot: QtBot) -> None:
 
     for _key, name, value in edits:
         session.set_input("echo", name, value)
-    asyncio.run(session.run("echo"))
+    task = asyncio.ensure_future(session.run("echo"))
+    qtbot.waitUntil(task.done, timeout=5000)
     panel.show_step(session, "echo")
     assert view.outcome.toPlainText() == "said: hello x3 loud"
     assert panel.title.text() == "1. Echo"
