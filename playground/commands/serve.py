@@ -1,26 +1,34 @@
 """`oauth-playground serve`: the embedded authorization server alone, in the foreground.
 
 Prints the issuer and the registered clients, then one line per request with its decision (the
-failing check and any lint findings underneath). Ctrl-C or SIGTERM stops it with exit code 0; a
-busy port or a bad clients file prints one line on stderr and exits 2. The server package is
-imported inside `run`, so `oauth-playground --help` stays fast.
+failing check and any lint findings underneath), written by a thread of their own so an unread
+stdout never stalls the server (`foreground.LineWriter`). Ctrl-C or SIGTERM stops it with exit
+code 0 within `STOP_DEADLINE` seconds; a second one while stopping, or a stop that overruns,
+exits at once (`foreground.StopSignals`). A busy port or a bad clients file prints one line on
+stderr and exits 2. The server package is imported inside `run`, so `oauth-playground --help`
+stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
-import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from playground.commands.foreground import LineWriter, StopSignals, say
 
 if TYPE_CHECKING:
     from playground.core.trace import DecisionTrace
-    from playground.server import Client
+    from playground.server import Client, EmbeddedServer
 
 DEFAULT_PORT = 9400
+STOP_DEADLINE = 1.5  # seconds from SIGINT/SIGTERM to exit, whatever is stuck (then os._exit)
+WRITE_GRACE = 0.5  # seconds the last lines may take to write once the server has stopped
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -64,25 +72,28 @@ def run(args: argparse.Namespace) -> int:
         loaded = load_clients(args.clients) if args.clients else None
     except ClientsFileError as exc:
         return _fail(str(exc))
-    clients = list(loaded.clients) if loaded else None
     compat = (args.serve_compat or getattr(args, "compat", None) or "strict") == "seed"
-    config = ServerConfig(host=args.host, port=args.port, clients=clients, compat_seed=compat,
+    config = ServerConfig(host=args.host, port=args.port,
+                          clients=list(loaded.clients) if loaded else None, compat_seed=compat,
                           allow_plain=args.allow_plain, issuer=args.issuer,
                           signers=args.signers)
     server = EmbeddedServer(config)
-    server.subscribe(_log_trace)
+    output = LineWriter(sys.stdout)
+    server.subscribe(lambda trace: output.put(_format_trace(trace)))
+    signals = StopSignals(STOP_DEADLINE, on_force=_helper_killer(server))
+    signals.install()
     try:
         server.start()
     except ServerStartError as exc:
         return _fail(str(exc))
     try:
-        _banner(server.issuer, server.clients.list(), compat, args.signers,
-                loaded.notes() if loaded else [])
-        _wait_for_signal()
+        output.put(_banner(server.issuer, server.clients.list(), compat, args.signers,
+                           loaded.notes() if loaded else []))
+        signals.wait()
     finally:
         server.stop()
-    print("stopped", flush=True)
-    return 0
+    output.put("stopped")
+    return _finish(output, signals)
 
 
 def _fail(message: str) -> int:
@@ -90,8 +101,30 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _finish(output: LineWriter, signals: StopSignals) -> int:
+    """0 once everything queued is written. If stdout takes no more, exit without it: the
+    interpreter's own exit would flush stdout, waiting on the lock its blocked writer holds."""
+    if output.close(min(WRITE_GRACE, signals.remaining() - 0.1)):  # before the watcher acts
+        return 0
+    say(f"oauth-playground serve: stopped; stdout was not being read ({output.dropped} log "
+        "entries dropped, the rest unwritten)")
+    os._exit(0)
+
+
+def _helper_killer(server: EmbeddedServer) -> Callable[[], None]:
+    """What a forced exit does first: SIGKILL the signing helpers still running."""
+    from playground.server.signing_helpers import ProcessSigner
+
+    def kill() -> None:
+        signer = server.context.tokens.signer
+        for pid in signer.pids if isinstance(signer, ProcessSigner) else []:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))  # Windows: no SIGKILL
+    return kill
+
+
 def _banner(issuer: str, clients: list[Client], compat: bool, signers: int,
-            notes: list[str]) -> None:
+            notes: list[str]) -> str:
     lines = [
         f"issuer  {issuer}",
         f"        {issuer}/.well-known/openid-configuration",
@@ -108,10 +141,10 @@ def _banner(issuer: str, clients: list[Client], compat: bool, signers: int,
         lines.extend(f"      redirect {uri}" for uri in client.redirect)
     lines.extend(f"  note: {note}" for note in notes)
     lines.append("Press Ctrl-C to stop.")
-    print("\n".join(lines), flush=True)
+    return "\n".join(lines)
 
 
-def _log_trace(trace: DecisionTrace) -> None:
+def _format_trace(trace: DecisionTrace) -> str:
     """One line per request; the failing check and findings indented below it."""
     stamp = time.strftime("%H:%M:%S", time.localtime())
     client = f" client={trace.client_id}" if trace.client_id else ""
@@ -122,22 +155,7 @@ def _log_trace(trace: DecisionTrace) -> None:
     if failed is not None:
         lines.append(f"    x {failed.name}: {failed.detail} ({failed.rfc})")
     lines.extend(f"    ! {f.severity}: {f.message} ({f.rfc}); fix: {f.fix}" for f in trace.findings)
-    print("\n".join(lines), flush=True)
-
-
-def _wait_for_signal() -> None:
-    stop = threading.Event()
-
-    def handler(signum: int, frame: Any) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
