@@ -191,6 +191,8 @@ def test_html_where_json_was_expected(html_site: str, capsys: pytest.CaptureFixt
         (("--grant", "client_credentials", "--issuer", "http://127.0.0.1:9"),
          "give --client-secret"),
         (("--audience", "x"), "need --grant token_exchange"),
+        (("--grant", "refresh_token"), "--refresh-token go together"),
+        (("--grant", "refresh_token", "--refresh-token", "t", "--browser"), "a refresh has no"),
         (("--grant", "token_exchange", "--manual"), "--manual: token_exchange has no user"),
     ],
 )
@@ -277,3 +279,37 @@ def test_token_exchange_of_a_users_token_with_an_actor(
     assert "PASS  act: delegation: act.sub is 'playground-service'" in out
     assert "PASS  aud: aud contains https://orders.example" in out
 
+
+
+def _refresh_token(issuer: str) -> str:
+    """A refresh token of the seed's (public) client, from a code flow through the engine."""
+    import asyncio
+
+    from playground.core.session import FlowSession
+    from playground.core.stepinfo import ClientConfig
+
+    async def obtain() -> str:
+        async with FlowSession(ClientConfig(issuer)) as session:
+            assert await session.run_all()
+            return str(session.outcome("token").response.refresh_token)
+
+    return asyncio.run(obtain())
+
+
+def test_refresh_rotates_a_public_clients_token_and_a_reuse_fails(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from playground.server import EmbeddedServer
+
+    with EmbeddedServer() as server:
+        token = _refresh_token(server.issuer)
+        argv = ("--issuer", server.issuer, "--grant", "refresh_token", "--refresh-token", token,
+                "--scope", "openid email")
+        assert flow.run(parse(*argv)) == 0
+        out = capsys.readouterr().out
+        assert "=== Refresh request" in out and "grant_type=refresh_token" in out
+        assert "scope=openid+email" in out
+        assert "PASS  refresh token rotated: a new refresh token came back" in out
+        assert "nonce: an ID token from a refresh carries no nonce" in out
+        assert flow.run(parse(*argv)) == 1  # the same token again: rotated out
+        err = capsys.readouterr().err
+        assert "flow failed at step 'token'" in err and "invalid_grant" in err

@@ -33,7 +33,8 @@ LOOPBACK_REDIRECT_URI = "http://127.0.0.1/callback"
 
 # --grant NAME: the grant_type its flow uses (playground.core.flows)
 GRANTS = {"authorization_code": "authorization_code", "client_credentials": "client_credentials",
-          "token_exchange": "urn:ietf:params:oauth:grant-type:token-exchange"}
+          "token_exchange": "urn:ietf:params:oauth:grant-type:token-exchange",
+          "refresh_token": "refresh_token"}
 MACHINE_GRANTS = ("client_credentials", "token_exchange")
 USER_OPTIONS = ("browser", "manual", "deny", "user", "redirect_uri")
 
@@ -46,6 +47,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "confidential client on its own behalf) or token_exchange (RFC 8693; the subject token "
         "is --subject-token, else the client's own); the embedded default client for the "
         "last two is playground-service")
+    parser.add_argument("--refresh-token", metavar="T",
+                        help="with --grant refresh_token: the token to redeem (RFC 6749 §6)")
     exchange = parser.add_argument_group("token exchange (--grant token_exchange)")
     exchange.add_argument("--subject-token", metavar="T", help="the token to exchange")
     exchange.add_argument("--subject-token-type", metavar="URN", default=None,
@@ -94,6 +97,11 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
                                            or args.audience or args.resource):
         return "--subject-token, --actor-token, --audience and --resource need --grant " \
             "token_exchange"
+    if (args.grant == "refresh_token") != bool(args.refresh_token):
+        return "--grant refresh_token and --refresh-token go together"
+    browser = [f"--{n.replace('_', '-')}" for n in USER_OPTIONS if getattr(args, n)]
+    if args.grant == "refresh_token" and browser:
+        return f"{', '.join(browser)}: a refresh has no user and no browser"
     if args.grant in MACHINE_GRANTS:
         return _machine_problem(args)
     if args.deny and (args.browser or args.manual):
@@ -141,7 +149,11 @@ def _run_embedded(args: argparse.Namespace) -> int:
 
 
 def _exchange_inputs(args: argparse.Namespace, session: FlowSession) -> None:
-    """--subject-token and friends into the token-exchange steps' inputs."""
+    """--refresh-token, --subject-token and friends into the steps' inputs."""
+    if args.grant == "refresh_token":
+        session.set_input("token", "refresh_token", args.refresh_token)
+        if args.scope:
+            session.set_input("token", "scope", args.scope)
     if args.grant != "token_exchange":
         return
     if args.subject_token:

@@ -130,10 +130,17 @@ class MainWindow(QMainWindow):
         )
 
     def _carry_subject(self, old: FlowSession) -> None:
-        """Token exchange starts from the access token the previous flow obtained, if any."""
+        """Token exchange starts from the access token the previous flow obtained; a refresh
+        from its refresh token, with the client that obtained it."""
         answer = outcome_of(old, "token") if "token" in old.spec else None
-        if "subject" in self.session.spec and answer is not None:
+        if answer is None:
+            return
+        if "subject" in self.session.spec:
             self.session.set_input("subject", "subject_token", answer.response.access_token)
+        if self.session.spec.name == "refresh" and answer.response.refresh_token:
+            for name in ("client_id", "client_secret", "auth_method"):
+                self.session.set_input("token", name, old.inputs("token").get(name))
+            self.session.set_input("token", "refresh_token", answer.response.refresh_token)
 
     def choose_flow(self, spec: FlowSpec) -> None:
         """Step through `spec` from now on: a new session (the inspector's log is kept), with a

@@ -69,3 +69,17 @@ def test_token_exchange_starts_from_the_users_token(qtbot: QtBot, window: MainWi
     page = window.tokens.page("access token")
     assert page.claims.find("sub").siblingAtColumn(1).data() == "alice"
     assert page.claims.find("aud").siblingAtColumn(1).data() == "https://api.example"
+
+
+def test_a_refresh_starts_from_the_code_flows_refresh_token(qtbot: QtBot,
+                                                            window: MainWindow) -> None:
+    run_whole_flow(qtbot, window)
+    before = window.session.outcome("token").response.refresh_token
+    _choose(window, "Refresh")
+    assert window.session.inputs("token")["refresh_token"] == before
+    click(window, "run_all")
+    wait_idle(qtbot, window)
+    assert set(step_states(window).values()) == {"done"}, step_states(window)
+    window.select_step("tokens")
+    rows = window.step_panel.view("tokens").checks.rows()
+    assert any(r.name == "refresh token rotated" and r.status == "pass" for r in rows)
