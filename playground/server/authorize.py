@@ -9,7 +9,6 @@ redirect the user-agent to the invalid redirection URI"); every other error redi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from playground.core.errors import (
@@ -20,6 +19,9 @@ from playground.core.errors import (
     UnsupportedResponseType,
 )
 from playground.server import pkce_rules
+from playground.server.authorization_request import (  # re-exported for its users
+    AuthorizationRequest as AuthorizationRequest,
+)
 from playground.server.clients import Client
 from playground.server.context import ServerContext
 from playground.server.http import Params, ascii_uint
@@ -65,21 +67,6 @@ class RedirectError(Exception):
         self.error = error
         self.redirect_uri = redirect_uri
         self.state = state
-
-
-@dataclass(frozen=True, slots=True)
-class AuthorizationRequest:
-    client: Client
-    redirect_uri: str
-    redirect_uri_given: bool
-    state: str | None
-    scopes: tuple[str, ...]
-    challenge: str | None
-    method: str | None
-    nonce: str | None
-    prompts: frozenset[str]
-    login_hint: str | None
-    max_age: int | None = None
 
 
 def validate(params: Params, ctx: ServerContext, trace: TraceBuilder) -> AuthorizationRequest:

@@ -19,13 +19,10 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from playground.core.clock import Clock
+from playground.server.authorization_request import AuthorizationRequest
 from playground.server.expiring import ExpiringMap
-
-if TYPE_CHECKING:
-    from playground.server.authorize import AuthorizationRequest
 
 COOKIE = "pg_interaction"
 SESSION_COOKIE = "pg_session"
@@ -44,6 +41,7 @@ class Interaction:
     user: str | None = None
     auth_time: int = 0
     done: bool = field(default=False)
+    device: tuple[str, str] | None = None  # RFC 8628: (device_code, user code as shown)
 
     @property
     def prompt(self) -> str:
@@ -63,10 +61,14 @@ class InteractionStore:
         self._lock = threading.Lock()
         self.items: ExpiringMap[str, Interaction] = ExpiringMap(clock, ttl, max_size)
 
-    def create(self, request: AuthorizationRequest) -> Interaction:
+    def create(self, request: AuthorizationRequest,
+               device: tuple[str, str] | None = None) -> Interaction:
+        """A pending sign-in for `request`; `device` when it answers a device code instead of
+        redirecting (RFC 8628 §3.3)."""
         item = Interaction(
             uid=secrets.token_urlsafe(16), request=request, binding=secrets.token_urlsafe(24),
             csrf=secrets.token_urlsafe(24), expires_at=self._clock.now() + self._ttl,
+            device=device,
         )
         with self._lock:
             self.items.put(item.uid, item)
