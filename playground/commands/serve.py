@@ -82,6 +82,13 @@ def run(args: argparse.Namespace) -> int:
     server.subscribe(lambda trace: output.put(_format_trace(trace)))
     signals = StopSignals(STOP_DEADLINE, on_force=_helper_killer(server))
     signals.install()
+    lost: list[str] = []
+
+    def on_lost(reason: str) -> None:
+        lost.append(reason)
+        signals.requested.set()
+
+    server.watch_exit(on_lost)
     try:
         server.start()
     except ServerStartError as exc:
@@ -92,8 +99,11 @@ def run(args: argparse.Namespace) -> int:
         signals.wait()
     finally:
         server.stop()
+    if lost:  # its loop crashed: a test environment must see its IdP gone, not a hang
+        output.put(f"error: the server stopped unexpectedly ({lost[0]})")
+        return _finish(output, WRITE_GRACE, code=1)
     output.put("stopped")
-    return _finish(output, signals)
+    return _finish(output, min(WRITE_GRACE, signals.remaining() - 0.1))  # before the watcher
 
 
 def _fail(message: str) -> int:
@@ -101,14 +111,15 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _finish(output: LineWriter, signals: StopSignals) -> int:
-    """0 once everything queued is written. If stdout takes no more, exit without it: the
-    interpreter's own exit would flush stdout, waiting on the lock its blocked writer holds."""
-    if output.close(min(WRITE_GRACE, signals.remaining() - 0.1)):  # before the watcher acts
-        return 0
+def _finish(output: LineWriter, timeout: float, code: int = 0) -> int:
+    """`code` once everything queued is written. If stdout takes no more within `timeout`,
+    exit without it: the interpreter's own exit would flush stdout, waiting on the lock its
+    blocked writer holds."""
+    if output.close(timeout):
+        return code
     say(f"oauth-playground serve: stopped; stdout was not being read ({output.dropped} log "
         "entries dropped, the rest unwritten)")
-    os._exit(0)
+    os._exit(code)
 
 
 def _helper_killer(server: EmbeddedServer) -> Callable[[], None]:

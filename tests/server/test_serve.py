@@ -391,3 +391,28 @@ def test_a_reader_that_leaves_after_the_first_line_changes_nothing(buffered: boo
             assert response.status_code == 400
         proc.send_signal(signal.SIGTERM)
         assert _assert_stops(proc, []) == ""
+
+
+CRASHING_LOOP = """
+import sys
+from playground.commands.serve import main
+from playground.server import runner
+async def on_tick(self, counter):
+    if counter == 5:
+        raise RuntimeError("boom")
+    return self.should_exit
+runner._Uvicorn.on_tick = on_tick
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_crashed_server_loop_ends_serve_with_exit_1() -> None:
+    """A test environment's IdP that died must say so and exit, not wait for a signal."""
+    proc = _serve("--port", "0", "--signers", "2", command=[sys.executable, "-c", CRASHING_LOOP])
+    helpers: list[int] = []
+    with _stopping(proc, helpers):
+        _issuer(proc)
+        stderr = _assert_stops(proc, helpers, code=1)
+        out, _ = proc.communicate(timeout=10)
+    assert "RuntimeError" in stderr
+    assert "error: the server stopped unexpectedly (RuntimeError: boom)" in out
