@@ -76,9 +76,17 @@ class ClientsModel(RowsModel[Client]):
 
 
 class DecisionLogModel(RowsModel[DecisionTrace]):
+    """The live decision log: the newest `LIMIT` decisions (the oldest `DROP` go at once when
+    it is full, so a window left open for days keeps flat memory and cheap appends)."""
+
     TITLES = ("Time", "Request", "Status", "Outcome", "Client")
+    LIMIT, DROP = 10_000, 1_000
 
     def append(self, trace: DecisionTrace) -> None:
+        if len(self._rows) >= self.LIMIT:
+            self.beginRemoveRows(QModelIndex(), 0, self.DROP - 1)
+            del self._rows[:self.DROP]
+            self.endRemoveRows()
         self.append_row(trace)
 
     def trace(self, row: int) -> DecisionTrace:

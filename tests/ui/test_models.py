@@ -78,6 +78,20 @@ def test_small_models_empty_and_filled(qtmodeltester: ModelTester) -> None:
     assert check_rows([]) == []
 
 
+def test_the_decision_log_keeps_the_newest_decisions(qtbot: QtBot) -> None:
+    from playground.core.trace import DecisionTrace
+
+    log = DecisionLogModel()
+    log.LIMIT, log.DROP = 50, 10
+    removed: list[tuple[int, int]] = []
+    log.rowsRemoved.connect(lambda _parent, first, last: removed.append((first, last)))
+    for n in range(75):
+        log.append(DecisionTrace(id=f"t{n}", at=0.0, method="GET", path=f"/{n}",
+                                 endpoint="discovery", status=200, outcome="ok"))
+    assert log.rowCount() == 45 and removed == [(0, 9), (0, 9), (0, 9)]
+    assert log.trace(0).id == "t30" and log.trace(log.rowCount() - 1).id == "t74"
+
+
 
 def test_qt_calls_do_not_steal_references_from_none(window: MainWindow) -> None:
     """PySide6 6.12.0 on CPython 3.11 took one reference from None per void call and from
