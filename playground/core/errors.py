@@ -1,7 +1,8 @@
 """OAuth 2.0 error codes shared by the client engine and the embedded server.
 
 RFC 6749 §4.1.2.1 (authorization endpoint errors), §5.2 (token endpoint errors),
-RFC 6750 §3.1 (resource server errors), RFC 7009 §2.2.1 (revocation).
+RFC 6750 §3.1 (resource server errors), RFC 7009 §2.2.1 (revocation), RFC 8628 §3.5 (device
+access token polling).
 Each subclass carries the wire `error` code and the HTTP status a server answers with.
 """
 
@@ -90,6 +91,24 @@ class InsufficientScope(OAuthError):
     status_code = 403
 
 
+class AuthorizationPending(OAuthError):
+    """RFC 8628 §3.5: the user has not yet completed the user-interaction steps; poll again."""
+
+    error = "authorization_pending"
+
+
+class SlowDown(OAuthError):
+    """RFC 8628 §3.5: still pending, and the client polls too fast: add 5 seconds."""
+
+    error = "slow_down"
+
+
+class ExpiredToken(OAuthError):
+    """RFC 8628 §3.5: the device_code has expired; the client must start again."""
+
+    error = "expired_token"
+
+
 ERRORS_BY_CODE: dict[str, type[OAuthError]] = {
     cls.error: cls
     for cls in (
@@ -105,5 +124,8 @@ ERRORS_BY_CODE: dict[str, type[OAuthError]] = {
         TemporarilyUnavailable,
         InvalidToken,
         InsufficientScope,
+        AuthorizationPending,
+        SlowDown,
+        ExpiredToken,
     )
 }

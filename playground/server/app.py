@@ -29,6 +29,8 @@ from playground.core.errors import InvalidRequest, OAuthError, ServerError
 from playground.core.trace import TRACE_HEADER
 from playground.server import (
     client_auth,
+    device_authorization,
+    device_verification,
     discovery,
     interaction,
     revocation,
@@ -110,6 +112,11 @@ ENDPOINTS = (
     Endpoint("/interaction/{uid}/consent", "consent", interaction.consent, ("POST",),
              on_error=interaction.interaction_error, on_fault=interaction.fault_page),
     Endpoint("/oauth2/token", "token", token_endpoint.token, ("POST",), cors="POST"),
+    Endpoint("/oauth2/device_authorization", "device_authorization",
+             device_authorization.device_authorization, ("POST",)),
+    Endpoint(device_verification.PATH, "device", device_verification.page,
+             ("GET", "HEAD", "POST"),
+             on_error=interaction.interaction_error, on_fault=interaction.fault_page),
     Endpoint("/oauth2/revoke", "revoke", revocation.revoke, ("POST",), cors="POST"),
     Endpoint("/oauth2/introspect", "introspect", revocation.introspect, ("POST",)),
     Endpoint("/oauth2/userinfo", "userinfo", userinfo.userinfo, ("GET", "HEAD", "POST"),

@@ -152,8 +152,10 @@ def _string_field(data: dict[str, Any], name: str, where: str, *, allow_empty: b
 
 
 def _machine_only(data: dict[str, Any]) -> bool:
-    """A client whose grants never send a user's browser anywhere (client_credentials, RFC 6749
-    §4.4): it needs no redirect URI and no response type, so those lists may be empty."""
+    """A client whose grants never redirect a user's browser back to it: client_credentials
+    (RFC 6749 §4.4, no user), token exchange, or the device grant (RFC 8628 §3.3: the user
+    signs in on another device and the client polls). It needs no redirect URI and no
+    response type, so those lists may be empty."""
     grants = data.get("grantTypes")
     return isinstance(grants, list) and bool(grants) and not set(grants) & {"authorization_code"}
 

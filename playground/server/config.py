@@ -35,6 +35,8 @@ class ServerConfig:
     id_token_ttl: int = 3600
     refresh_token_ttl: int = 14 * 24 * 3600
     interaction_ttl: float = 600.0
+    device_code_ttl: float = 600.0  # RFC 8628 §3.2 expires_in
+    device_interval: int = 5  # RFC 8628 §3.2 interval (its default)
     max_body: int = 64 * 1024
     trace_limit: int = 500
     clock: AdjustableClock | None = None

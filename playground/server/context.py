@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from playground.core.clock import AdjustableClock
 from playground.server.clients import ClientRegistry
 from playground.server.config import ServerConfig
+from playground.server.device_attempts import UserCodeAttempts
+from playground.server.device_store import DeviceStore
 from playground.server.faults import FaultSwitches
 from playground.server.keys import KeySet
 from playground.server.sessions import InteractionStore, LoginSessions
@@ -30,9 +33,12 @@ class ServerContext:
     traces: TraceStore
     interactions: InteractionStore
     sessions: LoginSessions
+    devices: DeviceStore
+    device_attempts: UserCodeAttempts
     compat_seed: bool = False
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
     faults: FaultSwitches = field(default_factory=FaultSwitches)
+    device_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))  # page CSRF
 
     @classmethod
     def create(cls, config: ServerConfig, issuer: str, clients: ClientRegistry,
@@ -51,5 +57,7 @@ class ServerContext:
             traces=traces or TraceStore(clock, config.trace_limit),
             interactions=InteractionStore(clock, config.interaction_ttl),
             sessions=LoginSessions(clock),
+            devices=DeviceStore(clock, config.device_code_ttl, config.device_interval),
+            device_attempts=UserCodeAttempts(clock),
             compat_seed=config.compat_seed, allowed_hosts=frozenset(hosts),
         )

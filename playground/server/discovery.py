@@ -26,6 +26,7 @@ PATHS = {
     "jwks_uri": "/oauth2/jwks",
     "revocation_endpoint": "/oauth2/revoke",
     "introspection_endpoint": "/oauth2/introspect",
+    "device_authorization_endpoint": "/oauth2/device_authorization",  # RFC 8628 §4
 }
 
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from playground.core.errors import AccessDenied, OAuthError
-from playground.server import pages
+from playground.server import device_verification, pages
 from playground.server.authorize import (
     AuthorizationRequest,
     PageError,
@@ -151,7 +151,7 @@ async def login(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Re
     if auth.client.firstParty and "consent" not in auth.prompts:
         trace.check("consent skipped for a first-party client", True, auth.client.id,
                     "OIDC Core §3.1.2.4")
-        response = _complete(ctx, item, auth.scopes, trace)
+        response = _complete(request, ctx, item, auth.scopes, trace)
     else:
         trace.outcome = f"{sub} signed in; consent pending"
         response = redirect(item.path, 303)
@@ -169,13 +169,13 @@ async def consent(request: Request, ctx: ServerContext, trace: TraceBuilder) -> 
     trace.require("decision is allow or deny", decision in ("allow", "deny"), InteractionError(
         f"decision must be 'allow' or 'deny', not {decision!r}", rfc="OIDC Core §3.1.2.4"))
     if decision == "deny":
-        return _deny(ctx, item, trace)
+        return _deny(request, ctx, item, trace)
     requested = item.request.scopes
     approved = form.getall("scope") or list(requested)
     extra = [s for s in approved if s not in requested]
     trace.require("approved scopes were requested", not extra, InteractionError(
         f"scope(s) {' '.join(extra)} were not requested", rfc="RFC 6749 §3.3"))
-    return _complete(ctx, item, tuple(s for s in requested if s in approved), trace)
+    return _complete(request, ctx, item, tuple(s for s in requested if s in approved), trace)
 
 
 def _finish(ctx: ServerContext, item: Interaction, trace: TraceBuilder) -> None:
@@ -183,10 +183,12 @@ def _finish(ctx: ServerContext, item: Interaction, trace: TraceBuilder) -> None:
         "this sign-in request was already completed", rfc="RFC 6749 §4.1.2"))
 
 
-def _complete(ctx: ServerContext, item: Interaction, scopes: tuple[str, ...],
-              trace: TraceBuilder) -> Response:
+def _complete(request: Request, ctx: ServerContext, item: Interaction,
+              scopes: tuple[str, ...], trace: TraceBuilder) -> Response:
     _finish(ctx, item, trace)
     assert item.user is not None
+    if item.device is not None:  # RFC 8628 §3.3: the device polls for the decision
+        return _device_done(request, ctx, item, scopes, trace)
     location = _issue_code(ctx, item.request, item.user, item.auth_time, scopes, trace)
     return redirect(location, 303, {"Set-Cookie": _clear_cookie(item)})
 
@@ -202,8 +204,11 @@ def _issue_code(ctx: ServerContext, auth: AuthorizationRequest, sub: str, auth_t
     return add_query(auth.redirect_uri, {"code": code, "state": auth.state, "iss": iss})
 
 
-def _deny(ctx: ServerContext, item: Interaction, trace: TraceBuilder) -> Response:
+def _deny(request: Request, ctx: ServerContext, item: Interaction,
+          trace: TraceBuilder) -> Response:
     _finish(ctx, item, trace)
+    if item.device is not None:
+        return _device_done(request, ctx, item, None, trace)
     error = AccessDenied("the user denied the request", rfc="RFC 6749 §4.1.2.1")
     trace.fail(error, "user denied; redirected with error=access_denied")
     auth = item.request
@@ -211,6 +216,13 @@ def _deny(ctx: ServerContext, item: Interaction, trace: TraceBuilder) -> Respons
         **error_fields(error), "state": auth.state, "iss": ctx.issuer,
     })
     return redirect(location, 303, {"Set-Cookie": _clear_cookie(item)})
+
+
+def _device_done(request: Request, ctx: ServerContext, item: Interaction,
+                 scopes: tuple[str, ...] | None, trace: TraceBuilder) -> Response:
+    response = device_verification.finish(request, ctx, item, scopes, trace)
+    response.headers.append("Set-Cookie", _clear_cookie(item))
+    return response
 
 
 def _clear_cookie(item: Interaction) -> str:

@@ -60,11 +60,20 @@ def consent_page(item: Interaction) -> str:
         f'<input type="hidden" name="csrf" value="{escape(item.csrf)}">'
         f'<ul class="choices">{scopes}</ul>'
         f'<p class="muted">Signed in as <strong>{escape(item.user or "")}</strong>. '
-        f"You will be sent back to <code>{escape(item.request.redirect_uri)}</code>.</p>"
+        f"{_afterwards(item)}</p>"
         '<button class="primary" type="submit" name="decision" value="allow">Allow</button>'
         '<button type="submit" name="decision" value="deny">Deny</button></form>'
     )
     return render("Allow access?", content)
+
+
+def _afterwards(item: Interaction) -> str:
+    """Where the decision goes: back to the redirect URI, or to the polling device (RFC 8628
+    §5.4: say which device, so a user tricked into typing someone else's code can tell)."""
+    if item.device is None:
+        return f"You will be sent back to <code>{escape(item.request.redirect_uri)}</code>."
+    return (f"The device showing the code <code>{escape(item.device[1])}</code> gets this "
+            "access. Allow only if you started this on a device of your own.")
 
 
 NOT_REDIRECTED = (

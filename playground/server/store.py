@@ -157,6 +157,11 @@ class TokenStore:
             if record.replayed:
                 self._revoke_code_tokens(record)
 
+    def revoke_code_tokens(self, record: CodeRecord) -> None:
+        """A replayed code (or device code, RFC 8628 §3.5): revoke every token it issued."""
+        with self._lock:
+            self._revoke_code_tokens(record)
+
     @staticmethod
     def _revoke_code_tokens(record: CodeRecord) -> None:
         record.replayed = True

@@ -86,4 +86,5 @@ def test_a_wrong_secret_is_a_401(http: httpx.Client, service: str) -> None:
 def test_discovery_lists_the_registry(http: httpx.Client) -> None:
     grants = http.get("/.well-known/openid-configuration").json()["grant_types_supported"]
     assert grants == ["authorization_code", "refresh_token", "client_credentials",
-                      "urn:ietf:params:oauth:grant-type:token-exchange"]
+                      "urn:ietf:params:oauth:grant-type:token-exchange",
+                      "urn:ietf:params:oauth:grant-type:device_code"]

@@ -43,6 +43,7 @@ RFC_ERRORS = frozenset({
     "invalid_token", "insufficient_scope",  # RFC 6750 §3.1
     "unsupported_token_type",  # RFC 7009 §2.2.1
     "invalid_target",  # RFC 8707 §2, RFC 8693 §2.2.2
+    "authorization_pending", "slow_down", "expired_token",  # RFC 8628 §3.5
     # OpenID Connect Core §3.1.2.6
     "interaction_required", "login_required", "account_selection_required", "consent_required",
     "invalid_request_uri", "invalid_request_object", "request_not_supported",
@@ -55,7 +56,8 @@ HOSTILE = settings(max_examples=200, deadline=None, derandomize=True, database=N
 NAMES = ("client_id", "response_type", "scope", "state", "redirect_uri", "code_challenge",
          "code_challenge_method", "max_age", "prompt", "nonce", "login_hint", "grant_type", "code",
          "code_verifier", "refresh_token", "client_secret", "token", "token_type_hint", "request",
-         "request_uri", "response_mode", "csrf", "user", "decision")
+         "request_uri", "response_mode", "csrf", "user", "decision", "device_code",
+         "user_code")
 SPECIAL = ("\u00b2", "\u2460", "\u0663", "\uff11", "9" * 5000, "99999999999999999999", "-1",
            "0", "65535", "http://[::1", "http://[::1]:\u2460/callback",
            "http://127.0.0.1:\u00b2/callback", "http://127.0.0.1:0/callback",
@@ -63,6 +65,7 @@ SPECIAL = ("\u00b2", "\u2460", "\u0663", "\uff11", "9" * 5000, "9999999999999999
            "http://127.0.0.1:" + "9" * 5000 + "/callback", "http://localhost:5173/callback",
            "code", "openid", "S256", "SHA-256", "plain", "none", "consent", "allow", "deny",
            "alice", "authorization_code", "refresh_token", "client_credentials", SEED_ID, SPA_ID,
+           "urn:ietf:params:oauth:grant-type:device_code", "playground-tv", "WDJB-MJHT",
            WEB_ID, NATIVE_ID,
            WEB_SECRET, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "\r\n", "%", "%ff", "\x00")
 CLIENT = st.sampled_from((SEED_ID, SPA_ID, WEB_ID, NATIVE_ID))
@@ -82,6 +85,8 @@ BASE = st.one_of(
     CLIENT.map(lambda c: [("client_id", c), ("token", "x")]),
     st.just([("grant_type", "client_credentials"), ("client_id", WEB_ID),
              ("client_secret", WEB_SECRET), ("scope", "openid")]),
+    st.just([("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+             ("client_id", "playground-tv"), ("device_code", "x")]),
 )
 PARAMS = st.builds(lambda base, more: base + more, BASE, PAIRS)
 # A lone surrogate in a JSON string, a key, deep nesting, huge numbers, wrong types.
@@ -230,7 +235,8 @@ def test_in_process_any_request_at_any_endpoint(asgi: tuple[Starlette, asyncio.A
 
 @HOSTILE
 @given(request=hostile(), path=st.sampled_from(("/oauth2/token", "/oauth2/revoke",
-                                                "/oauth2/introspect", "/oauth2/authorize")),
+                                                "/oauth2/introspect", "/oauth2/authorize",
+                                                "/oauth2/device_authorization", "/device")),
        body=JSON_BODY, json_type=st.booleans())
 def test_in_process_hostile_bodies_where_bodies_are_read(
         asgi: tuple[Starlette, asyncio.AbstractEventLoop], loud: LoudRecords, request: Hostile,

@@ -10,13 +10,14 @@ from __future__ import annotations
 from playground.server.grants.authorization_code import AuthorizationCodeGrant
 from playground.server.grants.base import TokenGrant
 from playground.server.grants.client_credentials import ClientCredentialsGrant
+from playground.server.grants.device_code import DeviceCodeGrant
 from playground.server.grants.refresh_token import RefreshTokenGrant
 from playground.server.grants.token_exchange import TokenExchangeGrant
 
 GRANTS: dict[str, TokenGrant] = {
     grant.grant_type: grant
     for grant in (AuthorizationCodeGrant(), RefreshTokenGrant(), ClientCredentialsGrant(),
-                  TokenExchangeGrant())
+                  TokenExchangeGrant(), DeviceCodeGrant())
 }
 
 __all__ = ["GRANTS", "TokenGrant"]
