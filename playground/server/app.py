@@ -33,6 +33,8 @@ from playground.server import (
     device_verification,
     discovery,
     interaction,
+    logout,
+    logout_pages,
     revocation,
     token_endpoint,
     userinfo,
@@ -121,6 +123,8 @@ ENDPOINTS = (
     Endpoint("/oauth2/introspect", "introspect", revocation.introspect, ("POST",)),
     Endpoint("/oauth2/userinfo", "userinfo", userinfo.userinfo, ("GET", "HEAD", "POST"),
              cors="GET, POST", on_error=lambda _request, error: userinfo.userinfo_error(error)),
+    Endpoint(logout.PATH, "logout", logout.end_session, ("GET", "POST"),
+             on_error=logout_pages.error, on_fault=logout_pages.error),
     NOT_FOUND,
 )
 

@@ -12,6 +12,10 @@ Written as users write them: a public client (`authMethods: ["none"]`, RFC 6749 
 `secret` out or null, and a missing `responseModes` defaults to `["query"]`, the default response
 mode of the `code` response type (OAuth 2.0 Multiple Response Type Encoding Practices §2.1);
 `ClientsFile.defaulted` says which clients got it, so `serve` can say so.
+
+One field beyond the seed's: `postLogoutRedirect`, the URIs a sign-out may return to (OpenID
+Connect RP-Initiated Logout 1.0 §3.1 `post_logout_redirect_uris`), optional, empty by default
+(then the server shows its own signed-out page), each an absolute URI without a fragment.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class Client:
     authMethods: tuple[str, ...]
     scopes: tuple[str, ...]
     name: str = field(default="")
+    postLogoutRedirect: tuple[str, ...] = ()  # OIDC RP-Initiated Logout §3.1
 
     @property
     def is_public(self) -> bool:
@@ -82,6 +87,8 @@ class Client:
         data.update({name: list(getattr(self, name)) for name in LIST_FIELDS[1:]})
         if self.name:
             data["name"] = self.name
+        if self.postLogoutRedirect:
+            data["postLogoutRedirect"] = list(self.postLogoutRedirect)
         return data
 
 
@@ -113,7 +120,21 @@ def client_from_dict(data: object, where: str = "client") -> Client:
         redirect=values["redirect"], grantTypes=values["grantTypes"],
         responseTypes=values["responseTypes"], responseModes=values["responseModes"],
         authMethods=methods, scopes=values["scopes"],
+        postLogoutRedirect=_post_logout_redirects(data, where),
     )
+
+
+def _post_logout_redirects(data: dict[str, Any], where: str) -> tuple[str, ...]:
+    """OIDC RP-Initiated Logout §3.1: optional; absolute URIs without a fragment (§3: a
+    sign-out returns only to one of these, by exact match)."""
+    value = data.get("postLogoutRedirect")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(_is_text(v) and v for v in value):
+        raise ClientsFileError(f"{where}: field 'postLogoutRedirect' must be a list of strings")
+    for uri in value:
+        _check_redirect(uri, where, "postLogoutRedirect")
+    return tuple(value)
 
 
 def _auth_methods(methods: tuple[str, ...], where: str) -> tuple[str, ...]:
@@ -184,7 +205,7 @@ def _is_text(value: object) -> TypeGuard[str]:
     return True
 
 
-def _check_redirect(uri: str, where: str) -> None:
+def _check_redirect(uri: str, where: str, name: str = "redirect") -> None:
     """RFC 6749 §3.1.2: an absolute URI without a fragment."""
     try:
         parts = urlsplit(uri)
@@ -192,7 +213,7 @@ def _check_redirect(uri: str, where: str) -> None:
         parts = urlsplit("")
     if not parts.scheme or not parts.netloc or parts.fragment or "#" in uri:
         raise ClientsFileError(
-            f"{where}: field 'redirect' has {uri!r}; RFC 6749 §3.1.2 needs an absolute URI "
+            f"{where}: field {name!r} has {uri!r}; RFC 6749 §3.1.2 needs an absolute URI "
             "without a fragment"
         )
 

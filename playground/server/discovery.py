@@ -26,6 +26,7 @@ PATHS = {
     "jwks_uri": "/oauth2/jwks",
     "revocation_endpoint": "/oauth2/revoke",
     "introspection_endpoint": "/oauth2/introspect",
+    "end_session_endpoint": "/oauth2/logout",  # OIDC RP-Initiated Logout §2.1
     "device_authorization_endpoint": "/oauth2/device_authorization",  # RFC 8628 §4
 }
 
@@ -54,6 +55,9 @@ def metadata(ctx: ServerContext) -> dict[str, Any]:
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "claims_parameter_supported": False,
+        # Sign-out is RP-initiated only (playground.server.logout): no logout notifications.
+        "frontchannel_logout_supported": False,  # OIDC Front-Channel Logout §3
+        "backchannel_logout_supported": False,  # OIDC Back-Channel Logout §2.1
     }
 
 

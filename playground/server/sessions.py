@@ -12,6 +12,8 @@ each write, never rebuilt, and capped, oldest evicted first:
   sign-in request is unknown, finished or expired", and the client starts a new authorization.
 - login sessions live SESSION_TTL (8 h); at most MAX_SESSIONS. An evicted session is a sign-out:
   the user signs in again, and `prompt=none` answers `login_required` (OIDC Core §3.1.2.6).
+  `end` is the sign-out itself (OIDC RP-Initiated Logout §2, playground.server.logout); each
+  session carries the CSRF token of its sign-out confirmation form (§5).
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ class LoginSession:
     sub: str
     auth_time: int
     expires_at: float
+    csrf: str = ""  # of the sign-out confirmation form (OIDC RP-Initiated Logout §5)
 
 
 class LoginSessions:
@@ -113,8 +116,14 @@ class LoginSessions:
     def create(self, sub: str, auth_time: int) -> str:
         sid = secrets.token_urlsafe(24)
         with self._lock:
-            self.items.put(sid, LoginSession(sub, auth_time, self._clock.now() + self._ttl))
+            self.items.put(sid, LoginSession(sub, auth_time, self._clock.now() + self._ttl,
+                                             secrets.token_urlsafe(24)))
         return sid
+
+    def end(self, sid: str) -> LoginSession | None:
+        """Drop the session (a sign-out); the session it was, if it was live."""
+        with self._lock:
+            return self.items.pop(sid)
 
     def get(self, sid: str | None) -> LoginSession | None:
         if not sid:
@@ -127,3 +136,8 @@ class LoginSessions:
 
     def cookie(self, sid: str) -> str:
         return f"{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax; Max-Age={int(self._ttl)}"
+
+    @staticmethod
+    def clear_cookie() -> str:
+        """The Set-Cookie that makes the user agent forget its session cookie."""
+        return f"{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"

@@ -80,8 +80,11 @@ class TokenIssuer:
             claims["nonce"] = grant.nonce
         return claims
 
-    def verify_id_token(self, token: str) -> dict[str, Any]:
-        """An id_token this server issued (to any client): signature, issuer, expiry."""
+    def verify_id_token(self, token: str, *, allow_expired: bool = False) -> dict[str, Any]:
+        """An id_token this server issued (to any client): signature, issuer, expiry.
+
+        `allow_expired` skips the expiry: a logout's `id_token_hint` may have expired (OIDC
+        RP-Initiated Logout §2: the OP SHOULD accept it "even when the exp time has passed")."""
         try:
             key = self.keys.by_kid(str(jwt.get_unverified_header(token).get("kid", "")))
             if key is None or key is self.keys.access:
@@ -95,7 +98,7 @@ class TokenIssuer:
                                rfc="OIDC Core §3.1.3.7") from None
         if claims.get("iss") != self.issuer:
             raise InvalidToken("the id_token was issued by another issuer", rfc="OIDC Core §2")
-        if self.clock.now() >= float(claims.get("exp", 0)):
+        if not allow_expired and self.clock.now() >= float(claims.get("exp", 0)):
             raise InvalidToken("the id_token expired", rfc="OIDC Core §3.1.3.7 (9)")
         return claims
 

@@ -57,7 +57,8 @@ NAMES = ("client_id", "response_type", "scope", "state", "redirect_uri", "code_c
          "code_challenge_method", "max_age", "prompt", "nonce", "login_hint", "grant_type", "code",
          "code_verifier", "refresh_token", "client_secret", "token", "token_type_hint", "request",
          "request_uri", "response_mode", "csrf", "user", "decision", "device_code",
-         "user_code")
+         "user_code", "id_token_hint", "post_logout_redirect_uri", "logout_hint",
+         "ui_locales")
 SPECIAL = ("\u00b2", "\u2460", "\u0663", "\uff11", "9" * 5000, "99999999999999999999", "-1",
            "0", "65535", "http://[::1", "http://[::1]:\u2460/callback",
            "http://127.0.0.1:\u00b2/callback", "http://127.0.0.1:0/callback",
