@@ -1,11 +1,15 @@
 // A certified OpenID provider (node `oidc-provider`) on loopback, configured like the seed's
 // client, for interop checks of `oauth-playground flow --manual` (see README.md).
 //   PORT=3000 node provider.mjs      → issuer http://localhost:3000
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const port = Number(process.env.PORT || 3000);
 const host = process.env.HOST || '127.0.0.1';
 const issuer = process.env.ISSUER || `http://localhost:${port}`;
+
+const MACHINE_CLIENT = 'playground-service';
+const API = 'https://api.playground.example';
+const API_SCOPES = 'api:read api:write';
 
 const USERS = {
   alice: { sub: 'alice', name: 'Alice Example', email: 'alice@example.com', email_verified: true },
@@ -41,9 +45,35 @@ const provider = new Provider(issuer, {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
     },
+    {
+      // a machine client (RFC 6749 §4.4), like playground-service in the embedded server's
+      // default clients: no user, no browser, so no redirect URIs and no response types
+      client_id: 'playground-service',
+      client_secret: 'service-secret-7d3b9a1e5c2f4086b1d4e8a0c6f2b9d3',
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: [],
+      grant_types: ['client_credentials'],
+      response_types: [],
+    },
   ],
   pkce: { required: () => true },
-  features: { devInteractions: { enabled: true } },
+  features: {
+    devInteractions: { enabled: true },
+    clientCredentials: { enabled: true },
+    // The machine client's scopes are a resource server's (RFC 8707), not OpenID scopes: the
+    // API below is its default resource, so a client_credentials request without `resource`
+    // gets a JWT access token (RFC 9068) for it, with at most api:read and api:write.
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: async (ctx, client, oneOf) => oneOf
+        || (client?.clientId === MACHINE_CLIENT ? API : undefined),
+      useGrantedResource: async () => false,
+      getResourceServerInfo: async (ctx, resource) => {
+        if (resource !== API) throw new errors.InvalidTarget();
+        return { scope: API_SCOPES, audience: API, accessTokenFormat: 'jwt' };
+      },
+    },
+  },
   scopes: ['openid', 'email', 'profile', 'offline_access'],
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
   async findAccount(ctx, id) {
