@@ -18,6 +18,7 @@ import base64
 import contextlib
 import hashlib
 import importlib.util
+import json
 import os
 import re
 import secrets
@@ -33,9 +34,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
+    GATEWAY_ID,
+    GATEWAY_SECRET,
     ROOT,
     SEED_ID,
     SEED_REDIRECT,
+    SERVICE_ID,
+    SERVICE_SECRET,
     WEB_ID,
     WEB_REDIRECT,
     WEB_SECRET,
@@ -58,6 +63,27 @@ def verifier() -> str:
     return secrets.token_urlsafe(48)
 
 
+def jwt_payload(token: str) -> dict[str, Any]:
+    """A JWT's claims, unverified ({} for an opaque token)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {}
+    with contextlib.suppress(ValueError):
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        return dict(claims) if isinstance(claims, dict) else {}
+    return {}
+
+
+def _issued(a: Answer) -> str:
+    tokens = ",".join(k for k in ("access_token", "refresh_token", "id_token") if k in a.body)
+    text = f"{tokens}; scope={a.body.get('scope', '(absent)')}"
+    if a.claims:
+        text += f"; sub={a.claims.get('sub')} aud={a.claims.get('aud')}"
+        if "act" in a.claims:
+            text += f" act={json.dumps(a.claims['act'], separators=(',', ':'))}"
+    return text
+
+
 @dataclass
 class Answer:
     """What a server answered, reduced to what the RFCs talk about."""
@@ -70,6 +96,30 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = ""
     note: str = ""
+    body: dict[str, Any] = field(default_factory=dict)  # a 200 token response's JSON
+    claims: dict[str, Any] = field(default_factory=dict)  # its access token's payload (JWT)
+
+    @classmethod
+    def token(cls, response: httpx.Response) -> Answer:
+        """A token-endpoint answer; for a 200, the response fields and the access token's
+        claims (the payload read, not verified: authlib_check.py verifies signatures)."""
+        answer = cls.of(response)
+        if response.status_code == 200:
+            with contextlib.suppress(ValueError):
+                answer.body = dict(response.json())
+            answer.claims = jwt_payload(str(answer.body.get("access_token", "")))
+            answer.note = _issued(answer)
+        return answer
+
+    def granted(self, requested: str | None = None) -> set[str]:
+        """The scope granted: the response's `scope`, else what was asked for (§5.1)."""
+        scope = self.body.get("scope", requested)
+        return set(str(scope or "").split())
+
+    def key(self) -> tuple[object, ...]:
+        """What two servers must share to count as agreeing on a row (302 and 303 alike)."""
+        status = "redirect" if self.status in (302, 303) else self.status
+        return status, self.error, self.body.get("scope"), self.headers.get("x-key")
 
     @classmethod
     def of(cls, response: httpx.Response) -> Answer:
@@ -92,6 +142,8 @@ class Answer:
         return answer
 
     def short(self) -> str:
+        if self.status == 0:
+            return self.note
         text = str(self.status)
         if self.location:
             keys = ",".join(k for k in self.params if k != "error_description")
@@ -114,6 +166,8 @@ class Target:
     web_id = ""
     web_secret = ""
     web_redirect = ""
+    service_id = ""
+    service_secret = ""
     host = ""
 
     def __init__(self) -> None:
@@ -165,6 +219,7 @@ class Target:
 class Playground(Target):
     name = "playground"
     web_id, web_secret, web_redirect = WEB_ID, WEB_SECRET, WEB_REDIRECT
+    service_id, service_secret = SERVICE_ID, SERVICE_SECRET
 
     @contextlib.contextmanager
     def running(self) -> Iterator[Target]:
@@ -183,6 +238,8 @@ class OidcProvider(Target):
     name = "oidc-provider"
     web_id, web_secret = "playground-web", "web-secret-2a1f0c9e7b4d4f3a8e6c5b1d9f0a7c3e"
     web_redirect = "http://localhost:8080/callback"
+    service_id = "playground-service"
+    service_secret = "service-secret-7d3b9a1e5c2f4086b1d4e8a0c6f2b9d3"
 
     @contextlib.contextmanager
     def running(self) -> Iterator[Target]:
@@ -372,6 +429,185 @@ def json_body(t: Target) -> Answer:
         "scope": "openid email profile offline_access"}))
 
 
+# -- client_credentials (RFC 6749 §4.4), both servers --------------------------------------
+API = "https://api.playground.example"  # oidc-provider's resource server for the machine client
+
+
+def client_credentials(t: Target, scope: str | None = None, *, how: str = "basic",
+                       client_id: str | None = None, secret: str | None = None,
+                       **extra: str) -> httpx.Response:
+    """A §4.4.2 request; `how` is client_secret_basic, client_secret_post or none."""
+    client_id = client_id or t.service_id
+    secret = t.service_secret if secret is None else secret
+    data = {"grant_type": "client_credentials", **extra}
+    if scope is not None:
+        data["scope"] = scope
+    if how == "basic":
+        return t.token(data, auth=(client_id, secret))
+    data["client_id"] = client_id
+    if how == "post":
+        data["client_secret"] = secret
+    return t.token(data)
+
+
+def _cc(scope: str | None = None, **kwargs: Any) -> Callable[[Target], Answer]:
+    def run(t: Target) -> Answer:
+        answer = Answer.token(client_credentials(t, scope, **kwargs))
+        answer.headers["x-client"] = kwargs.get("client_id") or t.service_id
+        return answer
+    return run
+
+
+def machine_token(a: Answer) -> bool:
+    """§4.4.3: an access token, Bearer, no refresh token; no user, so no id_token and the
+    token's `sub` is the client (RFC 9068 §2.2; an opaque token is not read)."""
+    return (a.status == 200 and bool(a.body.get("access_token"))
+            and str(a.body.get("token_type", "")).lower() == "bearer"
+            and "refresh_token" not in a.body and "id_token" not in a.body
+            and a.claims.get("sub", a.headers.get("x-client")) == a.headers.get("x-client"))
+
+
+def refused_or_named(scope: str) -> Expect:
+    """§3.3: refuse with invalid_scope, or ignore `scope` (all or part) and then name the
+    scope granted in the response (§3.3, §5.1: REQUIRED when it differs from the request)."""
+    return lambda a: json_error("invalid_scope")(a) or (
+        machine_token(a) and "scope" in a.body and scope not in a.granted())
+
+
+def cc_userinfo(t: Target) -> Answer:
+    access = client_credentials(t).json().get("access_token", "")
+    response = t.http.get(t.url("userinfo_endpoint"),
+                          headers={"Authorization": f"Bearer {access}"})
+    answer = Answer.of(response)
+    answer.note = f"WWW-Authenticate: {response.headers.get('www-authenticate', '-')}"
+    return answer
+
+
+def cc_resource(resource: str) -> Callable[[Target], Answer]:
+    """RFC 8707 §2: `resource` names the API the token is for (aud), or is invalid_target."""
+    def run(t: Target) -> Answer:
+        answer = _cc("api:read", resource=resource)(t)
+        if answer.status == 200:
+            aud = answer.claims.get("aud")
+            answer.headers["x-key"] = "aud = resource" if aud == resource else "resource ignored"
+            answer.note += f"; {answer.headers['x-key']}"
+        return answer
+    return run
+
+
+# -- token exchange (RFC 8693), serve only --------------------------------------------------
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+TYPE_ACCESS = "urn:ietf:params:oauth:token-type:access_token"
+TYPE_REFRESH = "urn:ietf:params:oauth:token-type:refresh_token"
+
+
+def serve_only(run: Callable[[Target], Answer]) -> Callable[[Target], Answer]:
+    """oidc-provider has no RFC 8693 grant: one request shows it, and the row is n/a."""
+    def wrapped(t: Target) -> Answer:
+        if isinstance(t, OidcProvider):
+            r = t.token({"grant_type": TOKEN_EXCHANGE, "subject_token": "x",
+                         "subject_token_type": TYPE_ACCESS}, auth=(t.service_id, t.service_secret))
+            return Answer(0, note=f"serve only; oidc-provider: {r.status_code} {_err(r)}")
+        return run(t)
+    return wrapped
+
+
+def exchange(t: Target, subject: str | None, subject_type: str | None = TYPE_ACCESS, *,
+             client: tuple[str, str] = (GATEWAY_ID, GATEWAY_SECRET),
+             **extra: str | None) -> httpx.Response:
+    """An RFC 8693 §2.1 request by the gateway (client_secret_basic); None leaves a field out."""
+    data = {"grant_type": TOKEN_EXCHANGE, "subject_token": subject,
+            "subject_token_type": subject_type, **extra}
+    return t.token({k: v for k, v in data.items() if v is not None}, auth=client)
+
+
+def user_tokens(t: Target) -> dict[str, Any]:
+    """alice's tokens from the seed client's code flow."""
+    ver = verifier()
+    return dict(t.redeem(t.code(ver), ver).json())
+
+
+def service_token(t: Target, scope: str | None = None) -> str:
+    return str(client_credentials(t, scope).json()["access_token"])
+
+
+def _exchanged(a: Answer, subject: dict[str, Any]) -> None:
+    """Facts about an exchanged token, for the expectations (as x- headers)."""
+    a.headers["x-subject-sub"] = str(subject.get("sub"))
+
+
+def issued_exchange(a: Answer) -> bool:
+    """§2.2.1: access_token, issued_token_type, token_type; the subject's `sub` kept."""
+    return (a.status == 200 and bool(a.body.get("access_token"))
+            and a.body.get("issued_token_type") == TYPE_ACCESS
+            and str(a.body.get("token_type", "")).lower() == "bearer"
+            and "id_token" not in a.body
+            and a.claims.get("sub") == a.headers.get("x-subject-sub"))
+
+
+def te_user_access(t: Target) -> Answer:
+    tokens = user_tokens(t)
+    answer = Answer.token(exchange(t, tokens["access_token"], scope="email",
+                                   audience="https://orders.example"))
+    _exchanged(answer, jwt_payload(tokens["access_token"]))
+    return answer
+
+
+def te_service_access(t: Target) -> Answer:
+    subject = service_token(t)
+    answer = Answer.token(exchange(t, subject, resource=f"{API}/orders"))
+    _exchanged(answer, jwt_payload(subject))
+    return answer
+
+
+def te_refresh(t: Target) -> Answer:
+    tokens = user_tokens(t)
+    answer = Answer.token(exchange(t, tokens["refresh_token"], TYPE_REFRESH, scope="openid"))
+    _exchanged(answer, jwt_payload(tokens["access_token"]))
+    return answer
+
+
+def te_forged(t: Target) -> Answer:
+    head, body, sig = service_token(t).split(".")
+    claims = {**jwt_payload(f"{head}.{body}.{sig}"), "sub": "admin", "scope": "api:read api:write"}
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return Answer.of(exchange(t, f"{head}.{forged}.{sig}"))
+
+
+def te_revoked(t: Target) -> Answer:
+    tokens = user_tokens(t)
+    revoked = t.http.post(t.url("revocation_endpoint"), data={
+        "token": tokens["access_token"], "token_type_hint": "access_token",
+        "client_id": t.seed_id})
+    answer = Answer.of(exchange(t, tokens["access_token"]))
+    answer.note = f"revocation → {revoked.status_code}"
+    return answer
+
+
+def te_actor(t: Target) -> Answer:
+    subject = service_token(t)
+    actor = str(client_credentials(t, client_id=GATEWAY_ID, secret=GATEWAY_SECRET)
+                .json()["access_token"])
+    answer = Answer.token(exchange(t, subject, actor_token=actor, actor_token_type=TYPE_ACCESS))
+    _exchanged(answer, jwt_payload(subject))
+    answer.headers["x-actor-sub"] = str(jwt_payload(actor).get("sub"))
+    return answer
+
+
+def te_nested(t: Target) -> Answer:
+    """The exchanged token exchanged again with another actor: the earlier actor nests (§4.1)."""
+    first = te_actor(t)
+    actor = service_token(t)
+    answer = Answer.token(exchange(t, str(first.body.get("access_token")), actor_token=actor,
+                                   actor_token_type=TYPE_ACCESS))
+    _exchanged(answer, first.claims)
+    return answer
+
+
+def te(build: Callable[[Target], httpx.Response]) -> Callable[[Target], Answer]:
+    return serve_only(lambda t: Answer.of(build(t)))
+
+
 CASES: list[Case] = [
     Case("authorize: unregistered client_id", "400 page, no redirect (§4.1.2.1)",
          unregistered_client, page_error),
@@ -459,6 +695,87 @@ CASES: list[Case] = [
          lambda a: json_error("invalid_grant")(a) and a.headers.get("x-family-revoked") == "True"),
     Case("token: code used after 61 s", "400 invalid_grant (§4.1.2, code TTL 60 s)", expired,
          json_error("invalid_grant"), slow=True),
+    # client_credentials (RFC 6749 §4.4): both servers, the machine client registered alike
+    Case("cc: scope=api:read, Basic auth", "200 Bearer, scope api:read; no refresh_token, "
+         "no id_token; sub = the client (§4.4.3, RFC 9068 §2.2)", _cc("api:read"),
+         lambda a: machine_token(a) and a.granted("api:read") == {"api:read"}),
+    Case("cc: no scope", "200 with a default scope, or 400 invalid_scope (§3.3)", _cc(),
+         lambda a: json_error("invalid_scope")(a)
+         or (machine_token(a) and a.granted() <= {"api:read", "api:write"})),
+    Case("cc: unregistered scope api:delete", "400 invalid_scope, or 200 naming the scope "
+         "granted (§3.3, §5.1)", _cc("api:delete"), refused_or_named("api:delete")),
+    Case("cc: api:read + unregistered api:delete", "400 invalid_scope, or 200 naming the scope "
+         "granted (§3.3, §5.1)", _cc("api:read api:delete"), refused_or_named("api:delete")),
+    Case("cc: scope=openid (no user)", "400 invalid_scope, or 200 without id_token naming the "
+         "scope granted (§3.3)", _cc("openid"), refused_or_named("openid")),
+    Case("cc: client_secret_post", "200 (§2.3.1)", _cc("api:read", how="post"),
+         lambda a: machine_token(a) and a.granted("api:read") == {"api:read"}),
+    Case("cc: public client (auth none)", "400 unauthorized_client (§4.4, §5.2) or 401 "
+         "invalid_client", lambda t: _cc(how="none", client_id=t.seed_id)(t),
+         lambda a: json_error("unauthorized_client")(a) or json_error("invalid_client", 401)(a)),
+    Case("cc: confidential client not registered for it", "400 unauthorized_client (§5.2)",
+         lambda t: _cc(client_id=t.web_id, secret=t.web_secret)(t),
+         json_error("unauthorized_client")),
+    Case("cc: machine client, no secret sent", "401 invalid_client (§5.2)", _cc(how="none"),
+         json_error("invalid_client", 401)),
+    Case("cc: Basic auth, wrong secret", "401 invalid_client + WWW-Authenticate (§5.2)",
+         _cc("api:read", secret="wrong-secret"),
+         lambda a: json_error("invalid_client", 401)(a) and "www-authenticate" in a.headers),
+    Case("cc: resource=https://api.playground.example", "200; aud = the resource (RFC 8707 "
+         "§2), or resource ignored (§3.2)", cc_resource(API), machine_token),
+    Case("cc: resource with a fragment", "400 invalid_target (RFC 8707 §2), or resource "
+         "ignored (§3.2)", cc_resource(f"{API}#x"),
+         lambda a: json_error("invalid_target")(a)
+         or (machine_token(a) and a.headers.get("x-key") == "resource ignored")),
+    Case("cc: its access token at UserInfo", "401 invalid_token or 403 insufficient_scope "
+         "(RFC 6750 §3.1: no user)", cc_userinfo,
+         lambda a: (a.status == 401 and 'error="invalid_token"' in a.note)
+         or (a.status == 403 and 'error="insufficient_scope"' in a.note)),
+    # token exchange (RFC 8693): serve only, oidc-provider has none
+    Case("exchange: alice's access token (code flow), scope=email, audience",
+         "200 issued_token_type access_token; sub alice, scope email, aud = audience (§2.2.1)",
+         serve_only(te_user_access),
+         lambda a: issued_exchange(a) and a.granted("email") == {"email"}
+         and a.claims.get("aud") == "https://orders.example"),
+    Case("exchange: a client_credentials token, resource", "200; sub = that client, aud = the "
+         "resource (§2.1, RFC 8707)", serve_only(te_service_access),
+         lambda a: issued_exchange(a) and a.claims.get("aud") == f"{API}/orders"),
+    Case("exchange: alice's refresh token (type refresh_token)", "200; sub alice (§3)",
+         serve_only(te_refresh), issued_exchange),
+    Case("exchange: subject_token missing", "400 invalid_request (§2.1)",
+         te(lambda t: exchange(t, None)), json_error("invalid_request")),
+    Case("exchange: subject_token_type missing", "400 invalid_request (§2.1)",
+         te(lambda t: exchange(t, service_token(t), None)), json_error("invalid_request")),
+    Case("exchange: forged subject (payload altered)", "400 invalid_request (§2.2.2)",
+         serve_only(te_forged), json_error("invalid_request")),
+    Case("exchange: revoked subject (RFC 7009)", "400 invalid_request (§2.2.2)",
+         serve_only(te_revoked), json_error("invalid_request")),
+    Case("exchange: scope wider than the subject's", "400 invalid_scope (§2.1, RFC 6749 §5.2)",
+         te(lambda t: exchange(t, service_token(t, "api:read"), scope="api:read api:write")),
+         json_error("invalid_scope")),
+    Case("exchange: resource with a fragment", "400 invalid_target (§2.2.2, RFC 8707 §2)",
+         te(lambda t: exchange(t, service_token(t), resource=f"{API}/orders#x")),
+         json_error("invalid_target")),
+    Case("exchange: resource not absolute", "400 invalid_target (§2.2.2, RFC 8707 §2)",
+         te(lambda t: exchange(t, service_token(t), resource="/orders")),
+         json_error("invalid_target")),
+    Case("exchange: actor_token", "200; act = {sub: the actor's sub} (§4.1)",
+         serve_only(te_actor), lambda a: issued_exchange(a)
+         and a.claims.get("act") == {"sub": a.headers.get("x-actor-sub")}),
+    Case("exchange: that token again, another actor", "200; the earlier actor nests under "
+         "act (§4.1)", serve_only(te_nested), lambda a: issued_exchange(a)
+         and a.claims.get("act") == {"sub": SERVICE_ID, "act": {"sub": GATEWAY_ID}}),
+    Case("exchange: actor_token without actor_token_type", "400 invalid_request (§2.1)",
+         te(lambda t: exchange(t, service_token(t), actor_token=service_token(t))),
+         json_error("invalid_request")),
+    Case("exchange: requested_token_type refresh_token", "400 invalid_request (§2.2.2), or "
+         "200 naming issued_token_type", te(lambda t: exchange(
+             t, service_token(t), requested_token_type=TYPE_REFRESH)),
+         lambda a: json_error("invalid_request")(a) or (
+             a.status == 200 and "issued_token_type" in a.body)),
+    Case("exchange: client not registered for it", "400 unauthorized_client (RFC 6749 §5.2)",
+         te(lambda t: exchange(t, service_token(t), client=(t.service_id, t.service_secret))),
+         json_error("unauthorized_client")),
 ]
 
 
@@ -476,12 +793,32 @@ def run_case(case: Case, target: Target) -> tuple[Answer, bool | None, bool]:
     return answer, case.ok(answer) and charset, charset
 
 
+def group(case: Case) -> str:
+    return case.request.split(":")[0] if case.request.startswith(("cc:", "exchange:")) \
+        else "code"
+
+
+GROUPS = {"code": "authorization code flow and the endpoints",
+          "cc": "client_credentials (RFC 6749 §4.4)",
+          "exchange": "token exchange (RFC 8693), serve only"}
+
+
+def agreement(a: tuple[Answer, bool | None, bool], b: tuple[Answer, bool | None, bool]) -> str:
+    """Same verdict and the same status, error and granted scope (302 = 303): agree."""
+    if a[1] is None or b[1] is None:
+        return "n/a"
+    return "agree" if a[1] == b[1] and a[0].key() == b[0].key() else "differ"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", choices=["playground", "oidc-provider"])
     parser.add_argument("--fast", action="store_true", help="skip the 61 s expired-code case")
+    parser.add_argument("--group", choices=list(GROUPS), action="append",
+                        help="run only these rows (code, cc, exchange; repeatable)")
     args = parser.parse_args()
-    cases = [c for c in CASES if not (args.fast and c.slow)]
+    cases = [c for c in CASES if not (args.fast and c.slow)
+             and (not args.group or group(c) in args.group)]
     names = [args.only] if args.only else ["playground", "oidc-provider"]
     if "oidc-provider" in names and not (PROVIDER_DIR / "node_modules").exists():
         print("oidc-provider: skipped (run `npm install` in benchmarks/oidc-provider)")
@@ -493,21 +830,29 @@ def main() -> int:
             print(f"running {len(cases)} cases against {name} at {target.issuer} …", flush=True)
             results[name] = [run_case(case, target) for case in cases]
         target.close()
-    header = "| # | request | RFC answer | " + " | ".join(names) + " |"
-    print("\n" + header + "\n|" + "---|" * (3 + len(names)))
-    for i, case in enumerate(cases, 1):
+    both = len(names) == 2
+    header = "| # | request | RFC answer | " + " | ".join(names) + (" | both |" if both else " |")
+    print("\n" + header + "\n|" + "---|" * (3 + len(names) + both))
+    tally: dict[str, dict[str, int]] = {}
+    for i, case in enumerate(cases):
         cells = []
         for name in names:
-            answer, ok, _ = results[name][i - 1]
+            answer, ok, _ = results[name][i]
             verdict = "n/a" if ok is None else "PASS" if ok else "FAIL"
             cells.append(f"{verdict} {answer.short()}")
-        print(f"| {i} | {case.request} | {case.expected} | " + " | ".join(cells) + " |")
+        if both:
+            word = agreement(results[names[0]][i], results[names[1]][i])
+            cells.append(word)
+            counts = tally.setdefault(group(case), {})
+            counts[word] = counts.get(word, 0) + 1
+        number = CASES.index(case) + 1  # stable: --fast or --group leave the others' numbers
+        print(f"| {number} | {case.request} | {case.expected} | " + " | ".join(cells) + " |")
     print("\nerror_description of each error answer:")
-    for i in range(1, len(cases) + 1):
-        texts = [f"{name}: {results[name][i - 1][0].description}" for name in names
-                 if results[name][i - 1][0].description]
+    for i, case in enumerate(cases):
+        texts = [f"{name}: {results[name][i][0].description}" for name in names
+                 if results[name][i][0].description]
         if texts:
-            print(f"  {i}. " + "\n     ".join(texts))
+            print(f"  {CASES.index(case) + 1}. " + "\n     ".join(texts))
     print()
     for name in names:
         rows = results[name]
@@ -515,6 +860,8 @@ def main() -> int:
         skipped = sum(ok is None for _, ok, _ in rows)
         print(f"{name}: {passed} passed, {len(rows) - passed - skipped} failed"
               + (f", {skipped} skipped" if skipped else ""))
+    for key, counts in tally.items():
+        print(f"  {GROUPS[key]}: " + ", ".join(f"{n} {w}" for w, n in sorted(counts.items())))
     rows = results.get("playground", [])
     failed = sum(ok is not True for _, ok, _ in rows)
     return 1 if failed else 0

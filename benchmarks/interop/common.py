@@ -33,6 +33,10 @@ WEB_ID = "interop-web"
 WEB_SECRET = "interop-web-secret-5d0b7c2e9a4f41c8b6e3a1f7d2c9e8b4"
 WEB_REDIRECT = "http://localhost:8080/callback"
 NATIVE_ID = "interop-native"
+SERVICE_ID = "interop-service"  # a machine client: client_credentials only (RFC 6749 §4.4)
+SERVICE_SECRET = "interop-service-secret-9c4e1a7b3d5f4e2a8b6c0d9e1f3a5b7c"
+GATEWAY_ID = "interop-gateway"  # a machine client that may exchange tokens (RFC 8693)
+GATEWAY_SECRET = "interop-gateway-secret-4f8a2c6e0b1d4937a5e7c9b3d1f0a2e6"
 
 
 def project_python() -> str:
