@@ -31,6 +31,7 @@ class ProviderMetadata:
     raw: dict[str, Any]
     revocation_endpoint: str | None = None
     introspection_endpoint: str | None = None
+    end_session_endpoint: str | None = None  # OIDC RP-Initiated Logout §2.1
 
 
 def normalize_issuer(issuer: str) -> str:
@@ -100,6 +101,7 @@ def _metadata(data: dict[str, Any]) -> ProviderMetadata:
         raw=data,
         revocation_endpoint=_url(data.get("revocation_endpoint")),
         introspection_endpoint=_url(data.get("introspection_endpoint")),
+        end_session_endpoint=_url(data.get("end_session_endpoint")),
     )
 
 

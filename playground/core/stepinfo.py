@@ -23,3 +23,4 @@ class ClientConfig:
     redirect_uri: str | None = SEED_REDIRECT_URI
     scope: str = SEED_SCOPE
     token_body: BodyFormat = "form"
+    post_logout_redirect_uri: str | None = None  # OIDC RP-Initiated Logout §3 (registered)
