@@ -16,8 +16,9 @@ fi
   (cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund) || exit 2
 [ -d benchmarks/oidc-provider/node_modules/oidc-provider ] ||
   (cd benchmarks/oidc-provider && npm install --no-audit --no-fund) || exit 2
-if [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv "$VENV" && "$VENV/bin/pip" install -q "authlib==1.9.10" "httpx==0.28.1" || exit 2
+if ! "$VENV/bin/python" -c "import authlib, httpx, requests" 2>/dev/null; then
+  { [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"; } &&
+    "$VENV/bin/pip" install -q "authlib==1.9.10" "httpx==0.28.1" "requests==2.32.5" || exit 2
 fi
 status=0
 node "$HERE/browser.mjs" || status=1
