@@ -32,6 +32,7 @@ class ProviderMetadata:
     revocation_endpoint: str | None = None
     introspection_endpoint: str | None = None
     end_session_endpoint: str | None = None  # OIDC RP-Initiated Logout §2.1
+    device_authorization_endpoint: str | None = None  # RFC 8628 §4
 
 
 def normalize_issuer(issuer: str) -> str:
@@ -102,6 +103,7 @@ def _metadata(data: dict[str, Any]) -> ProviderMetadata:
         revocation_endpoint=_url(data.get("revocation_endpoint")),
         introspection_endpoint=_url(data.get("introspection_endpoint")),
         end_session_endpoint=_url(data.get("end_session_endpoint")),
+        device_authorization_endpoint=_url(data.get("device_authorization_endpoint")),
     )
 
 

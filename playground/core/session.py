@@ -21,7 +21,7 @@ import httpx
 
 from playground.core import authorize, steps
 from playground.core.authorize import Param
-from playground.core.clock import Clock, SystemClock
+from playground.core.clock import Clock, SystemClock, sleep_on
 from playground.core.exchange import Exchange
 from playground.core.flowerrors import FlowError
 from playground.core.flows import DEFAULT_FLOW
@@ -163,6 +163,10 @@ class FlowSession:
 
     def now(self) -> float:
         return self.clock.now()
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait on the session's clock: real time, or at once on a `SimulatedClock`."""
+        await sleep_on(self.clock, seconds)
 
     # -- editing --------------------------------------------------------------------------
     def step(self, key: str) -> Step:

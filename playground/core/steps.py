@@ -32,7 +32,8 @@ from playground.core.wire import HttpRequest, send
 
 
 class StepContext(Protocol):
-    """What a runner may see: its own inputs, earlier outcomes, the client, the clock."""
+    """What a runner may see: its own inputs, earlier outcomes, the client, the clock (and a
+    wait on it: polling, RFC 8628 §3.5)."""
 
     user_agent: UserAgent
 
@@ -41,6 +42,7 @@ class StepContext(Protocol):
     def inputs(self, key: str) -> Mapping[str, Any]: ...
     def outcome(self, key: str) -> Any: ...
     def now(self) -> float: ...
+    async def sleep(self, seconds: float) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
