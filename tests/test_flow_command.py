@@ -313,3 +313,52 @@ def test_refresh_rotates_a_public_clients_token_and_a_reuse_fails(
         assert flow.run(parse(*argv)) == 1  # the same token again: rotated out
         err = capsys.readouterr().err
         assert "flow failed at step 'token'" in err and "invalid_grant" in err
+
+
+# -- --logout: sign out after the code flow (OIDC RP-Initiated Logout 1.0) -------------------------
+SPA = ("--client-id", "playground-spa", "--redirect-uri", "http://localhost:5173/callback")
+
+
+def test_logout_signs_out_and_proves_the_session_is_gone(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--logout") == 0
+    out = capsys.readouterr().out
+    assert "=== Sign out at the provider (OIDC RP-Initiated Logout §2, §3, §5)" in out
+    assert re.search(r"--> #\d+ \[logout\] GET /oauth2/logout\?id_token_hint=ey", out)
+    assert "    Cookie: pg_session=" in out  # the sign-in's session goes along
+    assert "server decision: alice signed out; the signed-out page shown" in out
+    assert "PASS  session ended: prompt=none answered login_required" in out
+    assert out.rstrip().endswith("flow complete: signed in, signed out, and the session is "
+                                 "gone (prompt=none: login_required)")
+
+
+def test_logout_returns_to_the_clients_registered_uri_with_the_state(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--logout", *SPA) == 0
+    out = capsys.readouterr().out
+    state = re.search(r"\[logout\] GET /oauth2/logout\?.*&state=([\w-]+) HTTP", out)
+    assert state is not None
+    assert f"location: http://localhost:5173/signed-out?state={state[1]}" in out
+    assert "PASS  state: the state sent came back" in out
+
+
+def test_logout_to_an_unregistered_uri_exits_1_with_the_servers_reason(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--logout", *SPA, "--post-logout-redirect-uri", "https://attacker.example/") == 1
+    err = capsys.readouterr().err
+    assert "flow failed at step 'logout' (Sign out at the provider): the end-session endpoint " \
+           "refused the sign-out: invalid_request:" in err
+    assert "is not registered for playground-spa" in err
+    assert err.rstrip().endswith("[OIDC RP-Initiated Logout §4]")
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (("--post-logout-redirect-uri", "http://localhost:5173/signed-out"),
+     "--post-logout-redirect-uri needs --logout"),
+    (("--logout", "--grant", "client_credentials"), "it needs --grant authorization_code"),
+    (("--logout", "--manual"), "--logout needs the in-app mode"),
+])
+def test_logout_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: tuple[str, ...],
+                                    says: str) -> None:
+    assert run(*argv) == 2
+    assert says in capsys.readouterr().err
