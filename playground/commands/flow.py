@@ -1,14 +1,17 @@
 """`oauth-playground flow`: run a flow in the terminal, printing everything: Authorization Code +
 PKCE by default, `--grant client_credentials` for a machine client (RFC 6749 §4.4),
 `--grant token_exchange` to trade a token for another (RFC 8693), `--grant device_code` for a
-device that polls while the user approves elsewhere (RFC 8628, playground.commands.device_flow).
+device that polls while the user approves elsewhere (RFC 8628, playground.commands.device_flow);
+`--logout` signs out after the code flow (OIDC RP-Initiated Logout 1.0) and checks the session
+ended.
 
 Every step, every HTTP message (request line, headers, body; status, headers, body) and the
 decoded tokens with every verification result. Without --issuer the embedded server runs
 in-process and consent is given as the demo user (--deny refuses it). --browser opens the
 system browser and catches the redirect on 127.0.0.1 (RFC 8252 §7.3); --manual prints the
 authorization URL on a line of its own and reads the full redirect URL from standard input.
-Exit 0: tokens obtained and verified; 1: the flow failed (the step and the reason are named);
+Exit 0: tokens obtained and verified (with --logout: signed out too, and prompt=none answered
+login_required); 1: the flow failed (the step and the reason are named);
 2: usage error. Imports are deferred so `oauth-playground --help` stays fast.
 """
 
@@ -38,6 +41,9 @@ GRANTS = {"authorization_code": "authorization_code", "client_credentials": "cli
           "refresh_token": "refresh_token",
           "device_code": "urn:ietf:params:oauth:grant-type:device_code"}
 MACHINE_GRANTS = ("client_credentials", "token_exchange")
+COMPLETE = {"": "tokens obtained and verified",  # what a finished flow proved, by flow name
+            "logout": "signed in, signed out, and the session is gone (prompt=none: "
+                      "login_required)"}
 USER_OPTIONS = ("browser", "manual", "deny", "user", "redirect_uri")
 
 
@@ -50,6 +56,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "is --subject-token, else the client's own); the embedded default client for the "
         "last two is playground-service; device_code (RFC 8628: the terminal is the device, "
         "the in-app agent approves as the demo user unless --deny, --browser or --manual)")
+    parser.add_argument(
+        "--logout", action="store_true",
+        help="after the code flow, sign out at the provider's end_session_endpoint with the "
+        "id_token as id_token_hint (OIDC RP-Initiated Logout 1.0) and check the session ended: "
+        "prompt=none must then answer login_required")
+    parser.add_argument("--post-logout-redirect-uri", metavar="URI",
+                        help="with --logout: where the provider sends the browser back (it must "
+                        "be registered; default: the embedded client's first, else none: the "
+                        "provider's signed-out page)")
     parser.add_argument("--refresh-token", metavar="T",
                         help="with --grant refresh_token: the token to redeem (RFC 6749 §6)")
     exchange = parser.add_argument_group("token exchange (--grant token_exchange)")
@@ -101,6 +116,8 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
                                            or args.audience or args.resource):
         return "--subject-token, --actor-token, --audience and --resource need --grant " \
             "token_exchange"
+    if (logout := _logout_problem(args)) is not None:
+        return logout
     if (args.grant == "refresh_token") != bool(args.refresh_token):
         return "--grant refresh_token and --refresh-token go together"
     browser = [f"--{n.replace('_', '-')}" for n in USER_OPTIONS if getattr(args, n)]
@@ -120,6 +137,19 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return "--timeout must be positive"
     if args.browser and args.redirect_uri and not _is_loopback(args.redirect_uri):
         return "--browser catches the redirect on 127.0.0.1: --redirect-uri must be loopback"
+    return None
+
+
+def _logout_problem(args: argparse.Namespace) -> str | None:
+    """--logout ends the sign-in of the code flow, whose session cookie this client holds."""
+    if not args.logout:
+        return "--post-logout-redirect-uri needs --logout" if args.post_logout_redirect_uri \
+            else None
+    if args.grant != "authorization_code":
+        return "--logout signs out after the code flow: it needs --grant authorization_code"
+    if args.browser or args.manual:
+        return ("--logout needs the in-app mode: after --browser or --manual the sign-in's "
+                "session cookie is in the browser, not in this client")
     return None
 
 
@@ -154,6 +184,7 @@ def _run_embedded(args: argparse.Namespace) -> int:
                 from playground.commands import device_flow
 
                 device_flow.embedded_client(args, server.clients.list())
+            _logout_return(args, server.clients.list())
             return asyncio.run(_run_flow(args, server.issuer, server.trace))
     except ServerStartError as exc:
         print(f"oauth-playground flow: cannot start the embedded server: {exc}", file=sys.stderr)
@@ -188,10 +219,26 @@ def _machine_client(args: argparse.Namespace, clients: list[Any]) -> None:
     print(f"client: {client.id} (the embedded server's machine client)")
 
 
+def _logout_return(args: argparse.Namespace, clients: list[Any]) -> None:
+    """--logout on the embedded server: the client's first registered post-logout URI."""
+    if not args.logout or args.post_logout_redirect_uri:
+        return
+    client = next((c for c in clients if c.id == (args.client_id or SEED_CLIENT_ID)), None)
+    if client is not None and client.postLogoutRedirect:
+        args.post_logout_redirect_uri = client.postLogoutRedirect[0]
+
+
+def _spec(args: argparse.Namespace) -> Any:
+    from playground.core.flows import FLOWS, LOGOUT_FLOW
+
+    if args.logout:
+        return LOGOUT_FLOW
+    return next(s for s in FLOWS.values() if s.grant_type == GRANTS[args.grant])
+
+
 async def _run_flow(args: argparse.Namespace, issuer: str, trace_lookup: TraceLookup | None) -> int:
     from playground.core import transcript
     from playground.core.flowerrors import FlowError
-    from playground.core.flows import FLOWS
     from playground.core.session import FlowSession
 
     try:
@@ -200,9 +247,8 @@ async def _run_flow(args: argparse.Namespace, issuer: str, trace_lookup: TraceLo
         print(f"oauth-playground flow: {exc}", file=sys.stderr)
         return 1
     config = _client_config(args, issuer, catcher.redirect_uri if catcher else None)
-    spec = next(s for s in FLOWS.values() if s.grant_type == GRANTS[args.grant])
     session = FlowSession(config, user_agent=agent, trace_lookup=trace_lookup,
-                          timeout=args.timeout, spec=spec)
+                          timeout=args.timeout, spec=_spec(args))
     _exchange_inputs(args, session)
     _device_inputs(args, session)
     session.subscribe(Printer(session, sys.stdout).on_event)
@@ -269,6 +315,7 @@ def _client_config(args: argparse.Namespace, issuer: str, caught: str | None) ->
         redirect_uri=None if redirectless else caught or args.redirect_uri or SEED_REDIRECT_URI,
         scope=args.scope if args.scope is not None else "" if machine else SEED_SCOPE,
         token_body=args.token_body,
+        post_logout_redirect_uri=args.post_logout_redirect_uri,
     )
 
 
@@ -297,7 +344,7 @@ def _write_json(transcript: Any, session: FlowSession, path: str) -> None:
 def _verdict(session: FlowSession, ok: bool) -> int:
     failed = session.failed_step
     if ok and failed is None:
-        print("\nflow complete: tokens obtained and verified")
+        print(f"\nflow complete: {COMPLETE.get(session.spec.name, COMPLETE[''])}")
         return 0
     where = f"step '{failed.key}' ({failed.title})" if failed else "an unknown step"
     reason = str(failed.error) if failed and failed.error else "it did not finish"
