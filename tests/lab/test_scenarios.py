@@ -51,6 +51,11 @@ EXPECTED = {
     "te-wider-scope": ("RFC 8693 §2.1, RFC 6749 §3.3", "exceed the subject token's"),
     "te-bad-resource": ("RFC 8707 §2", "invalid_target"),
     "te-delegation": ("RFC 8693 §4.1", "act {'sub': 'playground-service'}"),
+    "logout-unregistered-return": ("OIDC RP-Initiated Logout §3", "no redirect"),
+    "logout-foreign-hint": ("OIDC RP-Initiated Logout §2", "not an ID Token issued by this server"),
+    "logout-bare-link": ("OIDC RP-Initiated Logout §2, §5", "asked the user to confirm"),
+    "logout-ends-session": ("OIDC Core §3.1.2.6", "answered login_required"),
+    "logout-other-client": ("OIDC RP-Initiated Logout §2", "issued to another client"),
 }
 
 
