@@ -6,10 +6,12 @@
 `SCENARIOS` lists attacks (playground.lab.attacks: tampered requests the server refuses),
 faults (playground.lab.faulty: a misbehaving server the client catches) and the machine
 client's mistakes (playground.lab.machine: the client credentials grant; playground.lab.exchange:
-token exchange) and sign-out (playground.lab.logout: OIDC RP-Initiated Logout).
+token exchange), sign-out (playground.lab.logout: OIDC RP-Initiated Logout) and the device
+grant (playground.lab.device: RFC 8628).
 """
 
 from playground.lab.attacks import SCENARIOS as ATTACKS
+from playground.lab.device import SCENARIOS as DEVICE_SCENARIOS
 from playground.lab.exchange import SCENARIOS as EXCHANGE_SCENARIOS
 from playground.lab.faulty import SCENARIOS as FAULT_SCENARIOS
 from playground.lab.logout import SCENARIOS as LOGOUT_SCENARIOS
@@ -18,7 +20,7 @@ from playground.lab.model import ExchangeSummary, LabContext, Result, Scenario, 
 from playground.lab.runner import isolated, run_scenario, run_scenarios
 
 SCENARIOS: tuple[Scenario, ...] = (*ATTACKS, *FAULT_SCENARIOS, *MACHINE_SCENARIOS,
-                                   *EXCHANGE_SCENARIOS, *LOGOUT_SCENARIOS)
+                                   *EXCHANGE_SCENARIOS, *LOGOUT_SCENARIOS, *DEVICE_SCENARIOS)
 SCENARIOS_BY_NAME = {s.name: s for s in SCENARIOS}
 
 

@@ -56,6 +56,11 @@ EXPECTED = {
     "logout-bare-link": ("OIDC RP-Initiated Logout §2, §5", "asked the user to confirm"),
     "logout-ends-session": ("OIDC Core §3.1.2.6", "answered login_required"),
     "logout-other-client": ("OIDC RP-Initiated Logout §2", "issued to another client"),
+    "device-slow-down": ("RFC 8628 §3.5", "wait 10 s between polls"),
+    "device-denied": ("RFC 8628 §3.5", "refused with access_denied"),
+    "device-expired": ("RFC 8628 §3.5", "expired_token"),
+    "device-code-replay": ("RFC 8628 §3.5", "already redeemed"),
+    "device-code-guessing": ("RFC 8628 §5.1", "5 wrong codes were entered in this browser"),
 }
 
 
