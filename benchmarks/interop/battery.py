@@ -4,11 +4,17 @@ each compared with the RFC's answer and with node `oidc-provider` (benchmarks/oi
     .venv/bin/python benchmarks/interop/battery.py                 # both servers (needs node)
     .venv/bin/python benchmarks/interop/battery.py --only playground
     .venv/bin/python benchmarks/interop/battery.py --fast          # skip the 61 s expired-code case
+    .venv/bin/python benchmarks/interop/battery.py --group cc --group exchange   # the new grants
+
+Three groups of rows: the code flow and the endpoints (1-30); client_credentials (31-43, the
+machine client registered alike on both servers); token exchange (44-58, RFC 8693, serve only:
+oidc-provider has no such grant, its column is n/a).
 
 Prints one table row per request: what was sent → what the RFC expects → what each server
 answered (PASS/FAIL against the expectation for both). Every error answer is also checked for
 RFC 6749 §4.1.2.1/§5.2's error_description character set (%x20-21 / %x23-5B / %x5D-7E).
-Exit 0 when every playground row passes. The oidc-provider column is information only.
+Exit 0 when every playground row passes. The oidc-provider column is information only; the
+last column says whether the two servers agree (same verdict, status, error, granted scope).
 """
 
 from __future__ import annotations
