@@ -88,3 +88,12 @@ def test_discovery_lists_the_registry(http: httpx.Client) -> None:
     assert grants == ["authorization_code", "refresh_token", "client_credentials",
                       "urn:ietf:params:oauth:grant-type:token-exchange",
                       "urn:ietf:params:oauth:grant-type:device_code"]
+
+
+def test_a_resource_becomes_the_audience_and_a_bad_one_is_invalid_target(
+        http: httpx.Client, service: str) -> None:
+    body = _token(http, resource="https://api.example/orders").json()
+    assert jwt.decode(body["access_token"], options={"verify_signature": False})["aud"] == \
+        "https://api.example/orders"
+    answer = _token(http, resource="https://api.example/#frag")
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_target"

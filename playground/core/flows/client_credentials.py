@@ -81,7 +81,11 @@ def _checks(ctx: steps.StepContext, answer: token.TokenResponse,
     )
 
 
-async def run_introspect(ctx: steps.StepContext) -> revocation.Introspection:
+async def run_introspect(ctx: steps.StepContext) -> revocation.Introspection | None:
+    """None when the provider lists no introspection_endpoint: it is optional (RFC 8414 §2),
+    and a resource server then validates the JWT itself, as the previous step did."""
+    if ctx.outcome(DISCOVERY).introspection_endpoint is None:
+        return None
     answer = ctx.outcome(TOKEN).response
     return await steps.run_introspect(ctx, answer.access_token, "access_token")
 

@@ -4,7 +4,7 @@
 `scope` is optional and checked against what the client may ask for (§3.3); §4.4.3: "A refresh
 token SHOULD NOT be included". No user is involved, so no id_token (OIDC scopes are refused)
 and the access token's `sub` is the client (RFC 9068 §2.2: "the client_id ... when the client
-is acting on its own behalf").
+is acting on its own behalf"). A `resource` (RFC 8707 §2) or `audience` becomes the token's `aud`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from playground.core.errors import InvalidScope, UnauthorizedClient
 from playground.server.clients import Client
 from playground.server.context import ServerContext
-from playground.server.grants.response import token_response
+from playground.server.grants.response import target_audience, token_response
 from playground.server.http import Params
 from playground.server.store import Grant
 from playground.server.trace import TraceBuilder
@@ -31,7 +31,8 @@ class ClientCredentialsGrant:
             "a public client cannot use client_credentials: it has no credentials to present",
             rfc="RFC 6749 §4.4"))
         scopes = _scopes(params, client, trace)
-        grant = Grant(client.id, client.id, scopes, auth_time=0)
+        grant = Grant(client.id, client.id, scopes, auth_time=0,
+                      audience=target_audience(params, trace))
         trace.check("sub is the client itself", True, client.id, "RFC 9068 §2.2")
         return await token_response(ctx, grant, trace)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+from playground.core.errors import InvalidTarget
 from playground.server.context import ServerContext
+from playground.server.http import Params
 from playground.server.store import CodeRecord, Grant
 from playground.server.trace import TraceBuilder
 
@@ -37,3 +40,21 @@ async def token_response(ctx: ServerContext, grant: Grant, trace: TraceBuilder, 
                 "issued" if "refresh_token" in body else "not issued", "OIDC Core §11")
     ctx.faults.alter_tokens(body, ctx.keys, ctx.clock.now(), trace)
     return body
+
+
+def target_audience(params: Params, trace: TraceBuilder) -> str | None:
+    """Whom the token is for: `audience` (RFC 8693 §2.1) or `resource` (RFC 8707 §2, an
+    absolute URI without a fragment, else `invalid_target`); None: this server, as usual."""
+    resource, audience = params.get("resource"), params.get("audience")
+    if resource is not None:
+        parts = urlsplit(resource) if resource.isascii() else None
+        trace.require("resource is an absolute URI without a fragment",
+                      parts is not None and bool(parts.scheme) and bool(parts.netloc)
+                      and not parts.fragment,
+                      InvalidTarget(f"resource {resource!r} is not an absolute URI without a "
+                                    "fragment", rfc="RFC 8707 §2"))
+    target = audience or resource
+    trace.check("audience of the new token", True, target or "(this server, as usual)",
+                "RFC 8707 §2, RFC 8693 §2.1")
+    return target
+

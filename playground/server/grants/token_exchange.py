@@ -11,12 +11,11 @@ names the `issued_token_type`. §4.1: with an actor the new token carries `act` 
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
-from playground.core.errors import InvalidRequest, InvalidScope, InvalidTarget, OAuthError
+from playground.core.errors import InvalidRequest, InvalidScope, OAuthError
 from playground.server.clients import Client
 from playground.server.context import ServerContext
-from playground.server.grants.response import token_response
+from playground.server.grants.response import target_audience, token_response
 from playground.server.http import Params
 from playground.server.store import Grant
 from playground.server.trace import TraceBuilder
@@ -40,7 +39,7 @@ class TokenExchangeGrant:
                       InvalidRequest(f"requested_token_type {requested!r} is not issued here; "
                                      f"ask for {ACCESS_TOKEN}", rfc="RFC 8693 §2.1"))
         grant = Grant(client.id, str(subject["sub"]), _scopes(params, subject, trace),
-                      int(subject.get("auth_time") or 0), audience=_audience(params, trace),
+                      int(subject.get("auth_time") or 0), audience=target_audience(params, trace),
                       act=_act(subject, actor, trace))
         body = await token_response(ctx, grant, trace, id_token=False)
         body["issued_token_type"] = ACCESS_TOKEN
@@ -114,21 +113,6 @@ def _scopes(params: Params, subject: dict[str, Any], trace: TraceBuilder) -> tup
         f"scope(s) {' '.join(wider)} exceed the subject token's ({' '.join(held) or 'none'})",
         rfc="RFC 8693 §2.1, RFC 6749 §3.3"))
     return asked
-
-
-def _audience(params: Params, trace: TraceBuilder) -> str | None:
-    resource, audience = params.get("resource"), params.get("audience")
-    if resource is not None:
-        parts = urlsplit(resource) if resource.isascii() else None
-        trace.require("resource is an absolute URI without a fragment",
-                      parts is not None and bool(parts.scheme) and bool(parts.netloc)
-                      and not parts.fragment,
-                      InvalidTarget(f"resource {resource!r} is not an absolute URI without a "
-                                    "fragment", rfc="RFC 8707 §2"))
-    target = audience or resource
-    trace.check("audience of the new token", True, target or "(this server, as usual)",
-                "RFC 8693 §2.1")
-    return target
 
 
 def _act(subject: dict[str, Any], actor: dict[str, Any] | None,
