@@ -49,6 +49,8 @@ class PollProgress:
     interval: float = DEFAULT_INTERVAL
     next_at: float | None = None  # when the next poll goes; None while none is scheduled
     polls: list[Poll] = field(default_factory=list)
+    # (decision, user) of an in-app decision taken while the device polled (approve_alongside)
+    decided_alongside: tuple[str, str | None] | None = None
 
     def start(self, interval: float) -> None:
         self.interval, self.next_at, self.polls = interval, None, []

@@ -208,7 +208,9 @@ async def approve_alongside(session: FlowSession, *, allow: bool = True,
     recorder.step = USER
     async with httpx.AsyncClient(transport=recorder, follow_redirects=False,
                                  timeout=session.timeout) as http:
-        return await enter_code(http, auth, allow, user)
+        outcome = await enter_code(http, auth, allow, user)
+    auth.polling.decided_alongside = (outcome.decision or "", outcome.user)
+    return outcome
 
 
 class _Borrowed(httpx.AsyncBaseTransport):

@@ -240,6 +240,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.steps_view.selectionModel().currentRowChanged.connect(self._step_selected)
         self.step_panel.input_edited.connect(self.set_input)
+        self.step_panel.work_requested.connect(self.run_work)
         self.flow_picker.flow_chosen.connect(self.choose_flow)
         self.authorize_view.client_chosen.connect(self.choose_client)
         self.user_agent_view.consent.decision_requested.connect(
@@ -482,6 +483,13 @@ class MainWindow(QMainWindow):
 
     def run_all(self) -> None:
         self.start_flow(self.session.run_all(), "run all")
+
+    def run_work(self, work: Callable[[FlowSession], Any], name: str) -> Any:
+        """A step view's work on the session (the device grant's Approve in the app): the
+        flow's task when the flow is idle, alongside it while it runs (the device polls)."""
+        if self.flow_task is not None and not self.flow_task.done():
+            return self.tasks.start(work(self.session), name)
+        return self.start_flow(work(self.session), name)
 
     def start_flow(self, coro: Any, name: str) -> Any:
         if self.flow_task is not None and not self.flow_task.done():

@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
 from playground.core.flowspec import FlowSpec, StepSpec
 from playground.core.session import FlowSession, StepState
 from playground.ui import theme
+from playground.ui.device_views import DEVICE_VIEWS
 from playground.ui.generic_view import GenericStepView
 from playground.ui.step_views import VIEWS, StepView
 
 
 def view_for(spec: StepSpec[Any]) -> StepView:
     """The dedicated view of the step's outcome type when it is this step's, else the form."""
-    view_type = VIEWS.get(spec.key.outcome_type)
+    view_type = VIEWS.get(spec.key.outcome_type) or DEVICE_VIEWS.get(spec.key.outcome_type)
     if view_type is not None and view_type.key == spec.key:
         return view_type()
     return GenericStepView(spec)
@@ -39,6 +40,7 @@ def view_for(spec: StepSpec[Any]) -> StepView:
 
 class StepPanel(QWidget):
     input_edited = Signal(str, str, object)
+    work_requested = Signal(object, str)  # a view's work on the session, its name
 
     def __init__(self, actions: list[QAction], flow: FlowSpec,
                  parent: QWidget | None = None) -> None:
@@ -73,6 +75,7 @@ class StepPanel(QWidget):
 
     def _add(self, view: StepView) -> StepView:
         view.input_edited.connect(self.input_edited)
+        view.work_requested.connect(self.work_requested)
         self.stack.addWidget(view)
         return view
 

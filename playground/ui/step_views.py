@@ -66,6 +66,7 @@ def checks_table(model: ChecksModel) -> QTableView:
 
 class StepView(QWidget):
     input_edited = Signal(str, str, object)  # step key, input name, value
+    work_requested = Signal(object, str)  # work on the session (session -> coroutine), its name
 
     key = ""
 
