@@ -36,6 +36,7 @@ from playground.core import device_user
 from playground.core.device_authorization import DeviceAuthorization, Poll
 from playground.core.device_polling import DeviceTokenOutcome
 from playground.core.device_user import DeviceUserOutcome, approve_alongside
+from playground.core.flowerrors import FlowError
 from playground.core.flows.device_code import DEVICE, TOKEN, USER
 from playground.core.session import FlowSession, StepState
 from playground.server.users import DEMO_USERS
@@ -131,6 +132,7 @@ class DeviceView(StepView):
         super().__init__(parent)
         self._session: FlowSession | None = None
         self._shown_polls = -1
+        self._refusal: tuple[object, str] | None = None  # (for which code, what was said)
         self.card = DeviceCard()
         self.user = theme.narrow(QComboBox(), 12)
         for person in DEMO_USERS:
@@ -181,13 +183,25 @@ class DeviceView(StepView):
         return str(self.user.currentData() or "")
 
     def _ask(self, work: Work, name: str) -> None:
-        self.work_requested.emit(work, name)
+        """Ask the window to run `work`; a refusal (an expired code, say) reads as the user's
+        line here, not as an unexpected error."""
+        async def answered(session: FlowSession) -> object:
+            try:
+                return await work(session)
+            except FlowError as exc:
+                text = f"{exc}" + (f" [{exc.rfc}]" if exc.rfc else "")
+                self._refusal = (session.outcome(DEVICE), text)
+                self.status.setText(text)
+                return None
+        self.work_requested.emit(answered, name)
 
     def show_session(self, session: FlowSession) -> None:
         self._session = session
         auth = session.outcome(DEVICE)
         self.card.show_authorization(auth)
-        self.status.setText(_user_text(session))
+        refusal = self._refusal
+        said = refusal[1] if refusal is not None and refusal[0] is auth else _user_text(session)
+        self.status.setText(said)
         self._shown_polls = -1
         self.tick()
         if self.isVisible():

@@ -113,3 +113,24 @@ def test_approved_in_the_app_while_the_device_polls(
     answers = [answer for _, answer in view.polls.pairs()]
     assert answers[-1] == "tokens" and set(answers[:-1]) == {"authorization_pending (HTTP 400)"}
     assert window.session.outcome("userinfo").claims["sub"] == "bob"
+
+
+def test_a_refused_approval_reads_in_the_view_not_as_a_crash(
+        qtbot: QtBot, window: MainWindow, server: ServerController, fast_polls: None) -> None:
+    _choose(window, "Device Authorization")
+    window.select_step("device_user")
+    window.step_panel.view("device_user").manual.click()  # type: ignore[attr-defined]
+    view = window.step_panel.view("token")
+    assert isinstance(view, DevicePollView)
+    qtbot.waitUntil(lambda: view.next_poll.text().startswith("Next poll in"), timeout=TIMEOUT)
+    assert server.server is not None
+    server.server.clock.advance(601)  # the code expires before anyone enters it
+    view.approve.click()
+    qtbot.waitUntil(lambda: "has expired" in view.status.text(), timeout=TIMEOUT)
+    assert "[RFC 8628 §3.3]" in view.status.text() and window.message_text() == ""
+    wait_idle(qtbot, window)
+    assert step_states(window)["token"] == "failed"
+    assert view.polls.pairs()[-1][1] == "expired_token (HTTP 400)"
+    assert view.card.expiry.text() == "The code has expired: Approve or Run gets a new one."
+    assert "has expired" in view.status.text()  # still said once polling has ended
+    server.server.clock.reset()
