@@ -118,6 +118,8 @@ def discovery_lines(meta: Any) -> list[str]:
         f"  token_endpoint: {meta.token_endpoint}",
         f"  jwks_uri: {meta.jwks_uri}",
         f"  iss in authorization responses (RFC 9207): {meta.iss_in_response}",
+        *([f"  end_session_endpoint: {meta.end_session_endpoint}"]
+          if getattr(meta, "end_session_endpoint", None) else []),
     ]
 
 

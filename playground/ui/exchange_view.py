@@ -7,6 +7,8 @@ decision trace for the request lists each check in order with its RFC section, p
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -29,6 +32,12 @@ from playground.core.exchange import Exchange, Headers
 from playground.core.trace import DecisionTrace
 from playground.ui import theme
 from playground.ui.models import CheckRow, ChecksModel, PairsModel, check_rows
+
+HEADING_URL = 120  # characters of the URL in the heading; the start line has all of it
+
+
+def _elided(url: str) -> str:
+    return url if len(url) <= HEADING_URL else f"{url[:HEADING_URL - 1]}\u2026"
 
 
 def pairs_table(model: PairsModel) -> QTableView:
@@ -90,9 +99,7 @@ class MessageSide(QWidget):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = QLabel(f"<b>{title}</b>")
-        self.start_line = QLabel()
-        self.start_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.start_line.setWordWrap(True)
+        self.start_line = _line_field()
         self.headers = PairsModel(("Header", "Value"), self)
         self.body = BodyView()
         split = QSplitter(Qt.Orientation.Vertical)
@@ -107,9 +114,20 @@ class MessageSide(QWidget):
 
     def show_message(self, start_line: str, headers: Headers, body: bytes) -> None:
         self.start_line.setText(start_line)
+        self.start_line.setCursorPosition(0)  # the method and the path, not the query's end
+        self.start_line.setToolTip(start_line)
         self.headers.set_pairs(headers)
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
         self.body.set_body(body, content_type)
+
+
+def _line_field() -> QLineEdit:
+    """A start line as one selectable line that scrolls instead of widening the window: a
+    label cannot wrap a URL without spaces (a logout URL carries a ~1,000-character id_token)."""
+    field = QLineEdit()
+    field.setReadOnly(True)
+    field.setFrame(False)
+    return field
 
 
 class TraceView(QWidget):
@@ -203,9 +221,9 @@ class ExchangeDetail(QWidget):
             self.response.show_message("", (), b"")
             self.trace.show_trace(None, None)
             return
-        self.heading.setText(
-            f"<b>#{exchange.seq}</b> {exchange.step} \u00b7 {exchange.method} {exchange.url}"
-        )
+        self.heading.setText(f"<b>#{exchange.seq}</b> {exchange.step} \u00b7 {exchange.method} "
+                             f"{html.escape(_elided(exchange.url))}")
+        self.heading.setToolTip(exchange.url)
         self.request.show_message(f"{exchange.method} {exchange.url}",
                                   exchange.request_headers, exchange.request_body)
         self.response.show_message(_response_line(exchange), exchange.response_headers,

@@ -67,6 +67,8 @@ def client_config(issuer: str, client: Client | None, scope: str = "") -> Client
         redirect_uri=client.redirect[0] if client.redirect else None,
         client_secret=client.secret or None, auth_method=method,  # type: ignore[arg-type]
         scope=scope or " ".join(client.scopes),
+        post_logout_redirect_uri=client.postLogoutRedirect[0] if client.postLogoutRedirect
+        else None,
     )
 
 
@@ -417,6 +419,9 @@ class MainWindow(QMainWindow):
                             ("client_secret", config.client_secret),
                             ("auth_method", config.auth_method), ("fields", None)):
             self.session.set_input("token", name, value)
+        if "logout" in self.session.spec:  # the sign-out returns to this client's URI
+            self.session.set_input("logout", "post_logout_redirect_uri",
+                                   config.post_logout_redirect_uri)
         self.remembered.last_client = client.id
         self.remembered.last_scopes = config.scope
         if self.agent_modes.mode != "in_app":

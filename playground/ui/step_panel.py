@@ -62,16 +62,25 @@ class StepPanel(QWidget):
         self.buttons: dict[str, QToolButton] = {}
         self.views: dict[str, StepView] = {}
         self._flows: dict[str, dict[str, StepView]] = {}
+        self._by_spec: dict[int, tuple[StepSpec[Any], StepView]] = {}
         self.stack = CurrentPageStack()
         self.set_flow(flow)
         self._layout(actions)
 
     def set_flow(self, flow: FlowSpec) -> None:
         """Show `flow`'s steps: one view per step, made the first time the flow is chosen and
-        kept (with what was typed in them) when another flow is."""
+        kept (with what was typed in them) when another flow is. A step that is the very same
+        `StepSpec` in two flows (the sign-out flow signs in with the code flow's steps) has one
+        view, so the consent prompt and the client picker are the ones the window wires."""
         if flow.name not in self._flows:
-            self._flows[flow.name] = {spec.key: self._add(view_for(spec)) for spec in flow.steps}
+            self._flows[flow.name] = {spec.key: self._view(spec) for spec in flow.steps}
         self.views = self._flows[flow.name]
+
+    def _view(self, spec: StepSpec[Any]) -> StepView:
+        known = self._by_spec.get(id(spec))
+        if known is None or known[0] is not spec:
+            known = self._by_spec[id(spec)] = (spec, self._add(view_for(spec)))
+        return known[1]
 
     def _add(self, view: StepView) -> StepView:
         view.input_edited.connect(self.input_edited)

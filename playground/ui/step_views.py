@@ -111,6 +111,7 @@ class DiscoveryView(StepView):
             ("issuer", meta.issuer), ("authorization_endpoint", meta.authorization_endpoint),
             ("token_endpoint", meta.token_endpoint), ("jwks_uri", meta.jwks_uri or "\u2014"),
             ("userinfo_endpoint", meta.userinfo_endpoint or "\u2014"),
+            ("end_session_endpoint", meta.end_session_endpoint or "\u2014"),
             ("code_challenge_methods_supported", ", ".join(meta.code_challenge_methods)),
             ("authorization_response_iss_parameter_supported", str(meta.iss_in_response).lower()),
         ])
