@@ -47,6 +47,7 @@ RFC_ERRORS = frozenset({
     "unsupported_grant_type",
     "invalid_token", "insufficient_scope",  # RFC 6750 §3.1
     "unsupported_token_type",  # RFC 7009 §2.2.1
+    "authorization_pending", "slow_down", "expired_token",  # RFC 8628 §3.5
     # OpenID Connect Core §3.1.2.6
     "interaction_required", "login_required", "account_selection_required", "consent_required",
     "invalid_request_uri", "invalid_request_object", "request_not_supported",
@@ -61,15 +62,17 @@ ENDPOINTS = {  # path: its methods (playground.server.app.ENDPOINTS)
     "/interaction/{uid}/consent": ("POST",), "/oauth2/token": ("POST", "OPTIONS"),
     "/oauth2/revoke": ("POST", "OPTIONS"), "/oauth2/introspect": ("POST",),
     "/oauth2/userinfo": ("GET", "POST", "OPTIONS"),
+    "/oauth2/device_authorization": ("POST",), "/device": ("GET", "HEAD", "POST"),
 }
 JUNK_PATHS = ("/", "/x", "/oauth2/", "/interaction/", "/%2e%2e/%2e%2e/etc/passwd", "/\u2460",
               "/%ff%fe", "/%ED%A0%80", "//[::1", "/oauth2/token/", "/" + "a" * 5000)
 NAMES = ("client_id", "response_type", "scope", "state", "redirect_uri", "code_challenge",
          "code_challenge_method", "max_age", "prompt", "nonce", "login_hint", "grant_type", "code",
          "code_verifier", "refresh_token", "client_secret", "token", "token_type_hint", "request",
-         "request_uri", "response_mode", "csrf", "user", "decision", "x", "", "\u2460", "a[b]")
+         "request_uri", "response_mode", "csrf", "user", "decision", "device_code", "user_code",
+         "x", "", "\u2460", "a[b]")
 CLIENTS = ("c02d5bf5-993e-4c6a-a248-6c307cc7681b", "playground-spa", "playground-web",
-           "playground-native", "nobody", "")
+           "playground-native", "playground-tv", "nobody", "")
 NUMBERS = ("0", "1", "60", "-1", "\u00b2", "\u2460", "\u0663", "\uff11", "1\u00b2", "9" * 30,
            "9" * 5000, "1e5", " 5", "5 ", "0x10", "+1", "00000000000000000000060", "NaN")
 URIS = ("http://[::1", "http://[::1]:\u2460/callback", "http://127.0.0.1:\u00b2/callback",
