@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from playground.ui.generic_view import GenericStepView
@@ -93,3 +94,22 @@ def test_a_sign_out_without_a_hint_waits_for_confirmation_and_says_why(
     assert "asks the user to confirm the sign-out" in error
     assert "OIDC RP-Initiated Logout §2, §5" in error
     assert "ended with: the confirmation page" in _outcome(window, "logout")
+
+
+def test_the_sign_out_request_shows_in_the_inspector_without_widening_the_window(
+        qtbot: QtBot, window: MainWindow) -> None:
+    _choose(window, SIGN_OUT)
+    _pick_client(window, "playground-spa")
+    click(window, "run_all")
+    _answer_on_screen(qtbot, window, "Sign in")
+    wait_idle(qtbot, window)
+    width = window.width()
+    window.inspector.select_last("logout")  # its URL carries the id_token: ~1,300 characters
+    qtbot.waitUntil(lambda: window.inspector.detail.exchange is not None, timeout=TIMEOUT)
+    detail = window.inspector.detail
+    assert detail.exchange is not None and detail.exchange.step == "logout"
+    assert detail.request.start_line.text() == f"GET {detail.exchange.url}"
+    QApplication.processEvents()  # the layout requests the new texts posted
+    assert detail.minimumSizeHint().width() <= detail.width()  # it fits: no need to widen
+    assert window.width() == width
+    assert detail.heading.text().endswith("\u2026")
