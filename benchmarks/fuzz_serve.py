@@ -63,6 +63,7 @@ ENDPOINTS = {  # path: its methods (playground.server.app.ENDPOINTS)
     "/oauth2/revoke": ("POST", "OPTIONS"), "/oauth2/introspect": ("POST",),
     "/oauth2/userinfo": ("GET", "POST", "OPTIONS"),
     "/oauth2/device_authorization": ("POST",), "/device": ("GET", "HEAD", "POST"),
+    "/oauth2/logout": ("GET", "POST"),
 }
 JUNK_PATHS = ("/", "/x", "/oauth2/", "/interaction/", "/%2e%2e/%2e%2e/etc/passwd", "/\u2460",
               "/%ff%fe", "/%ED%A0%80", "//[::1", "/oauth2/token/", "/" + "a" * 5000)
@@ -70,7 +71,7 @@ NAMES = ("client_id", "response_type", "scope", "state", "redirect_uri", "code_c
          "code_challenge_method", "max_age", "prompt", "nonce", "login_hint", "grant_type", "code",
          "code_verifier", "refresh_token", "client_secret", "token", "token_type_hint", "request",
          "request_uri", "response_mode", "csrf", "user", "decision", "device_code", "user_code",
-         "x", "", "\u2460", "a[b]")
+         "id_token_hint", "post_logout_redirect_uri", "x", "", "\u2460", "a[b]")
 CLIENTS = ("c02d5bf5-993e-4c6a-a248-6c307cc7681b", "playground-spa", "playground-web",
            "playground-native", "playground-tv", "nobody", "")
 NUMBERS = ("0", "1", "60", "-1", "\u00b2", "\u2460", "\u0663", "\uff11", "1\u00b2", "9" * 30,
