@@ -130,6 +130,8 @@ async def _main(app: QApplication, args: argparse.Namespace,
         window.show()
         await first_paint(window)
         await server.start_async()
+        if getattr(args, "flow", None):
+            await _choose_flow(window, args.flow, auto=bool(args.auto))
         if args.screenshot:
             return await _screenshot(window, Path(args.screenshot), auto=bool(args.auto),
                                      show=getattr(args, "show", "flow"))
@@ -141,6 +143,20 @@ async def _main(app: QApplication, args: argparse.Namespace,
         await server.stop()
         bridge.detach_all()
         errors.uninstall(loop)
+
+
+# --auto --flow refresh needs a refresh token: the code flow (with offline_access) runs first and
+# the window carries its token over, as when a user picks Refresh after signing in.
+AUTO_PRELUDE = {"refresh": "auth_code_pkce"}
+
+
+async def _choose_flow(window: MainWindow, name: str, *, auto: bool) -> None:
+    from playground.core.flows import FLOWS
+
+    if auto and name in AUTO_PRELUDE:
+        window.choose_flow(FLOWS[AUTO_PRELUDE[name]])
+        await window.run_auto()
+    window.choose_flow(FLOWS[name])
 
 
 def _settle_collector() -> None:

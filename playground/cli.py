@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 VIEWS = ("flow", "inspector", "tokens", "server", "lab")
+FLOWS = ("auth_code_pkce", "client_credentials", "device_code", "token_exchange", "refresh",
+         "logout")  # playground.core.flows.FLOWS, named here so --help stays fast
 
 
 def _configure_gui(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +55,10 @@ def _configure_gui(parser: argparse.ArgumentParser) -> None:
         help="the pane shown below the flow: the HTTP inspector, the tokens, the server or the "
         "lab ('flow': the app's default); with --auto --show lab every lab scenario runs too",
     )
+    parser.add_argument(
+        "--flow", choices=list(FLOWS), default=None, metavar="NAME",
+        help=f"the flow the window starts with ({', '.join(FLOWS)}); with --auto it runs to "
+        "its end before the screenshot")
     parser.add_argument(
         "--compat", choices=["strict", "seed"], default="strict",
         help="'seed' accepts the seed's SHA-256 / padded-base64 PKCE spelling, with a warning",

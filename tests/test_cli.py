@@ -46,3 +46,10 @@ def test_reader_leaving_early_gives_no_traceback() -> None:
         os.close(write_end)
     assert b"Traceback" not in result.stderr
     assert result.returncode == 1
+
+
+def test_the_gui_flow_names_are_the_engines() -> None:
+    from playground import cli
+    from playground.core.flows import FLOWS
+
+    assert set(cli.FLOWS) == set(FLOWS)

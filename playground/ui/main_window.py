@@ -522,22 +522,30 @@ class MainWindow(QMainWindow):
         self.select_step("discovery")
 
     async def run_auto(self, show: str = "flow") -> bool:
-        """Run the whole default flow approving consent, then show `show` (a `VIEWS` name; the
-        default is the decoded ID token); True when the tokens verified."""
+        """Run the current flow to its end approving consent, then show `show` (a `VIEWS` name;
+        the default is the decoded tokens); True when every step is done and the tokens
+        verified."""
         self.user_agent_view.consent.auto_approve = True
         self.vertical.setSizes([400, 500])  # room for the decoded tokens
         await self.start_flow(self.session.run_all(), "auto flow")
-        tokens = self.session.step("tokens")
-        self.select_step("tokens")
+        spec = self.session.spec
+        self.select_step("tokens" if "tokens" in spec else spec.keys[-1])
         if show in ("flow", "tokens"):
             self.show_tab(VIEW_TABS["tokens"])
-            self.tokens.tabs.setCurrentIndex(1)
+            self.tokens.tabs.setCurrentIndex(1 if self.session.outcome("tokens") and
+                                             self.session.outcome("tokens").id_token else 0)
         else:
             self.show_view(show)
         if show == "inspector":
             self.inspector.select_last("token")
             self.inspector.detail.tabs.setCurrentIndex(1)  # the server's decision
-        return tokens.state is StepState.DONE and bool(tokens.outcome and tokens.outcome.ok)
+        return self._auto_ok()
+
+    def _auto_ok(self) -> bool:
+        steps = self.session.steps.values()
+        verified = self.session.outcome("tokens") if "tokens" in self.session.spec else None
+        done = all(step.state is StepState.DONE for step in steps)
+        return done and (verified is None or bool(verified.ok))
 
     async def run_lab(self) -> bool:
         """Run every lab scenario in the Lab tab; True when each ended as expected."""

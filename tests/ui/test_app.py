@@ -55,6 +55,17 @@ def test_auto_screenshot_runs_the_flow_and_saves_a_png(tmp_path: Path) -> None:
     assert result.stderr == ""
 
 
+@pytest.mark.parametrize("name", ["refresh", "device_code"])
+def test_auto_runs_the_chosen_flow_to_its_end(tmp_path: Path, name: str) -> None:
+    """`--auto --flow NAME`: the window steps through that flow (refresh after the code flow
+    that obtains its token) and the exit status says whether every step ended done."""
+    shot = tmp_path / f"{name}.png"
+    result = _run_app(tmp_path, "--auto", "--flow", name, "--screenshot", str(shot),
+                      QT_QPA_PLATFORM="offscreen")
+    assert result.returncode == 0, result.stderr
+    assert not QImage(str(shot)).isNull() and result.stderr == ""
+
+
 def test_auto_lab_screenshot_runs_every_scenario(tmp_path: Path) -> None:
     shot = tmp_path / "lab.png"
     result = _run_app(tmp_path, "--auto", "--show", "lab", "--screenshot", str(shot),
