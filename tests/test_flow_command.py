@@ -270,14 +270,14 @@ def test_token_exchange_of_a_users_token_with_an_actor(
         code = flow.run(parse("--issuer", server.issuer, "--grant", "token_exchange",
                               "--client-id", service[0], "--client-secret", service[1],
                               "--subject-token", own, "--actor-token", own,
-                              "--audience", "https://orders.example", "--scope", "api:read"))
+                              "--audience", "playground-web", "--scope", "api:read"))
     out = capsys.readouterr().out
     assert code == 0, out
     assert "=== Subject token" in out and "  from: pasted" in out
     assert "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange" in out
-    assert "audience=https%3A%2F%2Forders.example" in out and "actor_token=" in out
+    assert "audience=playground-web" in out and "actor_token=" in out
     assert "PASS  act: delegation: act.sub is 'playground-service'" in out
-    assert "PASS  aud: aud contains https://orders.example" in out
+    assert "PASS  aud: aud contains playground-web" in out
 
 
 

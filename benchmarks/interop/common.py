@@ -61,12 +61,18 @@ class Serve:
         return "".join(self.lines)
 
 
+# The resources the battery's tokens are for (RFC 8707): serve refuses any other target.
+RESOURCES = ("--resource", "https://api.playground.example",
+             "--resource", "https://api.playground.example/orders",
+             "--resource", "https://orders.example")
+
+
 @contextlib.contextmanager
 def serve(*args: str, port: int | None = None) -> Iterator[Serve]:
     """`oauth-playground serve --port P --clients seed-clients.json ARGS`; SIGTERM on exit."""
     port = port or free_port()
     cmd = [project_python(), "-m", "playground", "serve", "--port", str(port),
-           "--clients", str(CLIENTS), *args]
+           "--clients", str(CLIENTS), *RESOURCES, *args]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, bufsize=1)
     assert proc.stdout is not None

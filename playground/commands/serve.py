@@ -44,6 +44,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-plain", action="store_true",
                         help="accept code_challenge_method=plain (RFC 7636 §4.2; off by default)")
     parser.add_argument("--issuer", help="issuer URL to advertise (default: http://HOST:PORT)")
+    parser.add_argument("--resource", action="append", metavar="URI", dest="resources",
+                        help="a resource tokens may be issued for (RFC 8707; repeat for more; "
+                             "default: https://api.example); a token exchange may also name a "
+                             "registered client id as its audience")
     parser.add_argument("--signers", type=_signers, default=default_signers(), metavar="N",
                         help="helper processes that sign tokens, so RSA signatures use other "
                              f"cores; 0 signs in the server's thread (default: {default_signers()}"
@@ -76,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     config = ServerConfig(host=args.host, port=args.port,
                           clients=list(loaded.clients) if loaded else None, compat_seed=compat,
                           allow_plain=args.allow_plain, issuer=args.issuer,
-                          signers=args.signers)
+                          signers=args.signers, **_resources(args))
     server = EmbeddedServer(config)
     output = LineWriter(sys.stdout)
     server.subscribe(lambda trace: output.put(_format_trace(trace)))
@@ -104,6 +108,10 @@ def run(args: argparse.Namespace) -> int:
         return _finish(output, WRITE_GRACE, code=1)
     output.put("stopped")
     return _finish(output, min(WRITE_GRACE, signals.remaining() - 0.1))  # before the watcher
+
+
+def _resources(args: argparse.Namespace) -> dict[str, tuple[str, ...]]:
+    return {"resources": tuple(args.resources)} if args.resources else {}
 
 
 def _fail(message: str) -> int:

@@ -102,6 +102,12 @@ SCENARIOS: tuple[Scenario, ...] = (
              "a resource indicator is an absolute URI without a fragment; use audience for a "
              "logical name", refused("invalid_target", _inputs(resource="orders-service",
                                                               audience=None))),
+    Scenario("te-unknown-audience", "Token exchange for an audience nobody registered",
+             "The gateway asks for a token aimed at https://payments.example, which is neither "
+             "a registered client nor a configured resource.", "refused with invalid_target",
+             "RFC 8693 §2.2.2", "a server only mints tokens for targets it knows; an unknown "
+             "audience could be anyone's", refused("invalid_target", _inputs(
+                 audience="https://payments.example"))),
     Scenario("te-delegation", "Token exchange with an actor: delegation",
              "The gateway sends its own token as the actor token.",
              "the new token carries act with the actor's sub", "RFC 8693 §4.1",

@@ -42,3 +42,6 @@ class ServerConfig:
     clock: AdjustableClock | None = None
     allowed_hosts: tuple[str, ...] = ()
     signers: int = 0
+    # RFC 8707 resources tokens may be issued for (besides the registered clients' ids, which a
+    # token exchange's `audience` may also name); any other target is invalid_target.
+    resources: tuple[str, ...] = ("https://api.example",)

@@ -51,6 +51,7 @@ EXPECTED = {
     "te-wider-scope": ("RFC 8693 §2.1, RFC 6749 §3.3", "exceed the subject token's"),
     "te-bad-resource": ("RFC 8707 §2", "invalid_target"),
     "te-delegation": ("RFC 8693 §4.1", "act {'sub': 'playground-service'}"),
+    "te-unknown-audience": ("RFC 8693 §2.2.2", "is not a configured resource"),
     "logout-unregistered-return": ("OIDC RP-Initiated Logout §3", "no redirect"),
     "logout-foreign-hint": ("OIDC RP-Initiated Logout §2", "not an ID Token issued by this server"),
     "logout-bare-link": ("OIDC RP-Initiated Logout §2, §5", "asked the user to confirm"),

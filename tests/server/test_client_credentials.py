@@ -92,8 +92,8 @@ def test_discovery_lists_the_registry(http: httpx.Client) -> None:
 
 def test_a_resource_becomes_the_audience_and_a_bad_one_is_invalid_target(
         http: httpx.Client, service: str) -> None:
-    body = _token(http, resource="https://api.example/orders").json()
+    body = _token(http, resource="https://api.example").json()
     assert jwt.decode(body["access_token"], options={"verify_signature": False})["aud"] == \
-        "https://api.example/orders"
+        "https://api.example"
     answer = _token(http, resource="https://api.example/#frag")
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_target"

@@ -416,3 +416,15 @@ def test_a_crashed_server_loop_ends_serve_with_exit_1() -> None:
         out, _ = proc.communicate(timeout=10)
     assert "RuntimeError" in stderr
     assert "error: the server stopped unexpectedly (RuntimeError: boom)" in out
+
+
+def test_resources_are_configurable() -> None:
+    import argparse
+
+    from playground.commands import serve
+
+    parser = argparse.ArgumentParser()
+    serve.configure(parser)
+    assert serve._resources(parser.parse_args([])) == {}
+    args = parser.parse_args(["--resource", "https://a.example", "--resource", "https://b.example"])
+    assert serve._resources(args) == {"resources": ("https://a.example", "https://b.example")}

@@ -106,3 +106,22 @@ def test_a_client_not_registered_for_it_is_refused(flow: Flow, http: httpx.Clien
     answer = _exchange(http, auth=(WEB_ID, WEB_SECRET), subject_token=user["access_token"],
                        subject_token_type=f"{TYPE}access_token")
     assert answer.json()["error"] == "unauthorized_client"
+
+
+@pytest.mark.parametrize(("fields", "fragment"), [
+    ({"audience": "https://unknown.example"}, "is not a configured resource or a registered"),
+    ({"audience": "playground-web"}, ""),
+    ({"resource": "https://api.example"}, ""),
+    ({"resource": "https://elsewhere.example/api"}, "is not a configured resource;"),
+])
+def test_the_target_is_a_registered_client_or_a_configured_resource(
+        flow: Flow, http: httpx.Client, fields: dict[str, str], fragment: str) -> None:
+    user = _user_tokens(flow)
+    answer = _exchange(http, subject_token=user["access_token"],
+                       subject_token_type=f"{TYPE}access_token", **fields)
+    if not fragment:
+        assert answer.status_code == 200, answer.text
+        assert _claims(answer.json()["access_token"])["aud"] == next(iter(fields.values()))
+        return
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_target"
+    assert fragment in answer.json()["error_description"]

@@ -32,7 +32,7 @@ class ClientCredentialsGrant:
             rfc="RFC 6749 §4.4"))
         scopes = _scopes(params, client, trace)
         grant = Grant(client.id, client.id, scopes, auth_time=0,
-                      audience=target_audience(params, trace))
+                      audience=target_audience(params, ctx, trace))
         trace.check("sub is the client itself", True, client.id, "RFC 9068 §2.2")
         return await token_response(ctx, grant, trace)
 

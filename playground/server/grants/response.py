@@ -42,9 +42,10 @@ async def token_response(ctx: ServerContext, grant: Grant, trace: TraceBuilder, 
     return body
 
 
-def target_audience(params: Params, trace: TraceBuilder) -> str | None:
-    """Whom the token is for: `audience` (RFC 8693 §2.1) or `resource` (RFC 8707 §2, an
-    absolute URI without a fragment, else `invalid_target`); None: this server, as usual."""
+def target_audience(params: Params, ctx: ServerContext, trace: TraceBuilder) -> str | None:
+    """Whom the token is for: `audience` (RFC 8693 §2.1: a registered client's id or a
+    configured resource) or `resource` (RFC 8707 §2: an absolute URI without a fragment, one of
+    the configured resources); anything else is `invalid_target`. None: this server."""
     resource, audience = params.get("resource"), params.get("audience")
     if resource is not None:
         parts = urlsplit(resource) if resource.isascii() else None
@@ -53,8 +54,20 @@ def target_audience(params: Params, trace: TraceBuilder) -> str | None:
                       and not parts.fragment,
                       InvalidTarget(f"resource {resource!r} is not an absolute URI without a "
                                     "fragment", rfc="RFC 8707 §2"))
+    for name, value in (("resource", resource), ("audience", audience)):
+        if value is not None:
+            _known_target(name, value, ctx, trace)
     target = audience or resource
     trace.check("audience of the new token", True, target or "(this server, as usual)",
                 "RFC 8707 §2, RFC 8693 §2.1")
     return target
+
+
+def _known_target(name: str, value: str, ctx: ServerContext, trace: TraceBuilder) -> None:
+    resources = ctx.config.resources
+    known = value in resources or (name == "audience" and ctx.clients.get(value) is not None)
+    kinds = "a configured resource" + (" or a registered client id" if name == "audience" else "")
+    trace.require(f"{name} is {kinds}", known, InvalidTarget(
+        f"{name} {value!r} is not {kinds}; the resources here: {', '.join(resources) or 'none'}",
+        rfc="RFC 8707 §2, RFC 8693 §2.2.2"))
 
