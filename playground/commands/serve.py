@@ -80,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
     config = ServerConfig(host=args.host, port=args.port,
                           clients=list(loaded.clients) if loaded else None, compat_seed=compat,
                           allow_plain=args.allow_plain, issuer=args.issuer,
-                          signers=args.signers, **_resources(args))
+                          signers=args.signers)
+    if args.resources:
+        config.resources = tuple(args.resources)
     server = EmbeddedServer(config)
     output = LineWriter(sys.stdout)
     server.subscribe(lambda trace: output.put(_format_trace(trace)))
@@ -108,10 +110,6 @@ def run(args: argparse.Namespace) -> int:
         return _finish(output, WRITE_GRACE, code=1)
     output.put("stopped")
     return _finish(output, min(WRITE_GRACE, signals.remaining() - 0.1))  # before the watcher
-
-
-def _resources(args: argparse.Namespace) -> dict[str, tuple[str, ...]]:
-    return {"resources": tuple(args.resources)} if args.resources else {}
 
 
 def _fail(message: str) -> int:

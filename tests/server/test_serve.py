@@ -425,6 +425,6 @@ def test_resources_are_configurable() -> None:
 
     parser = argparse.ArgumentParser()
     serve.configure(parser)
-    assert serve._resources(parser.parse_args([])) == {}
+    assert parser.parse_args([]).resources is None
     args = parser.parse_args(["--resource", "https://a.example", "--resource", "https://b.example"])
-    assert serve._resources(args) == {"resources": ("https://a.example", "https://b.example")}
+    assert args.resources == ["https://a.example", "https://b.example"]

@@ -39,7 +39,8 @@ class TokenExchangeGrant:
                       InvalidRequest(f"requested_token_type {requested!r} is not issued here; "
                                      f"ask for {ACCESS_TOKEN}", rfc="RFC 8693 §2.1"))
         grant = Grant(client.id, str(subject["sub"]), _scopes(params, subject, trace),
-                      int(subject.get("auth_time") or 0), audience=target_audience(params, ctx, trace),
+                      int(subject.get("auth_time") or 0),
+                      audience=target_audience(params, ctx, trace),
                       act=_act(subject, actor, trace))
         body = await token_response(ctx, grant, trace, id_token=False)
         body["issued_token_type"] = ACCESS_TOKEN
