@@ -55,11 +55,23 @@ const provider = new Provider(issuer, {
       grant_types: ['client_credentials'],
       response_types: [],
     },
+    {
+      // a device client (RFC 8628), like playground-tv in the embedded server's default
+      // clients: public (a TV keeps no secret), no redirect; the user enters the code at /device
+      client_id: 'playground-tv',
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [],
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+      response_types: [],
+    },
   ],
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
+    // RFC 8628: device_authorization_endpoint /device/auth, verification_uri /device
+    deviceFlow: { enabled: true },
     // The machine client's scopes are a resource server's (RFC 8707), not OpenID scopes: the
     // API below is its default resource, so a client_credentials request without `resource`
     // gets a JWT access token (RFC 9068) for it, with at most api:read and api:write.
