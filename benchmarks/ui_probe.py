@@ -118,7 +118,7 @@ def stall() -> int:
 
 
 def _exchange(seq: int) -> object:
-    from playground.core.exchange import Exchange
+    from playground.core.record.exchange import Exchange
 
     steps = ("discovery", "user_agent", "token", "userinfo", "refresh")
     step = steps[seq % len(steps)]

@@ -81,7 +81,7 @@ def _import_before_qt() -> None:
     entry in `sys.modules` keeps it out and httpx defines its stub `main` instead.
     """
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-    import playground.core.session
+    import playground.core.flow.session
     import playground.lab  # noqa: F401
 
 

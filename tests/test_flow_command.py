@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from playground.commands import flow
+from playground.core.flows import AUTH_CODE_PKCE
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -285,11 +286,11 @@ def _refresh_token(issuer: str) -> str:
     """A refresh token of the seed's (public) client, from a code flow through the engine."""
     import asyncio
 
-    from playground.core.session import FlowSession
-    from playground.core.stepinfo import ClientConfig
+    from playground.core.flow.session import FlowSession
+    from playground.core.flow.stepinfo import ClientConfig
 
     async def obtain() -> str:
-        async with FlowSession(ClientConfig(issuer)) as session:
+        async with FlowSession(ClientConfig(issuer), spec=AUTH_CODE_PKCE) as session:
             assert await session.run_all()
             return str(session.outcome("token").response.refresh_token)
 

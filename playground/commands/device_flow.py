@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import httpx
 
-    from playground.core.session import FlowSession
+    from playground.core.flow.session import FlowSession
 
 NAME = "device_code"
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
@@ -57,7 +57,7 @@ class BrowserOpener:
 
 
 def user_agent(args: argparse.Namespace, open_url: Callable[[str], bool]) -> Any:
-    from playground.core.useragent import InAppAgent
+    from playground.core.flow.useragent import InAppAgent
 
     return BrowserOpener(open_url) if args.browser else InAppAgent()
 

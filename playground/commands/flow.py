@@ -23,11 +23,11 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from playground.core.recorder import TraceLookup
-    from playground.core.session import Event, FlowSession
-    from playground.core.stepinfo import ClientConfig
-    from playground.core.token import AuthMethod
-    from playground.core.useragent import UserAgent
+    from playground.core.flow.session import Event, FlowSession
+    from playground.core.flow.stepinfo import ClientConfig
+    from playground.core.flow.useragent import UserAgent
+    from playground.core.protocol.token import AuthMethod
+    from playground.core.record.recorder import TraceLookup
 
 SEED_CLIENT_ID = "c02d5bf5-993e-4c6a-a248-6c307cc7681b"
 SEED_REDIRECT_URI = "http://client.server.com/callback"
@@ -237,9 +237,9 @@ def _spec(args: argparse.Namespace) -> Any:
 
 
 async def _run_flow(args: argparse.Namespace, issuer: str, trace_lookup: TraceLookup | None) -> int:
-    from playground.core import transcript
+    from playground.core.flow import transcript
+    from playground.core.flow.session import FlowSession
     from playground.core.flowerrors import FlowError
-    from playground.core.session import FlowSession
 
     try:
         agent, catcher = await _user_agent(args)
@@ -270,8 +270,8 @@ def _device_inputs(args: argparse.Namespace, session: FlowSession) -> None:
 
 
 async def _user_agent(args: argparse.Namespace) -> tuple[UserAgent, Any]:
-    from playground.core import useragent
-    from playground.core.loopback import BrowserAgent, LoopbackCatcher
+    from playground.core.flow import useragent
+    from playground.core.flow.loopback import BrowserAgent, LoopbackCatcher
 
     if args.grant == "device_code":
         from playground.commands import device_flow
@@ -300,7 +300,7 @@ def _loopback_address(redirect_uri: str) -> tuple[int, str]:
 
 
 def _client_config(args: argparse.Namespace, issuer: str, caught: str | None) -> ClientConfig:
-    from playground.core.stepinfo import ClientConfig
+    from playground.core.flow.stepinfo import ClientConfig
 
     method: AuthMethod = args.auth_method or (
         "client_secret_basic" if args.client_secret else "none"
@@ -360,8 +360,8 @@ class Printer:
         self.session, self.out = session, out
 
     def on_event(self, event: Event) -> None:
-        from playground.core import render
-        from playground.core.session import ExchangeRecorded, StepFinished, StepStarted
+        from playground.core.flow.session import ExchangeRecorded, StepFinished, StepStarted
+        from playground.core.record import render
 
         if isinstance(event, StepStarted):
             step = self.session.step(event.key)
@@ -372,7 +372,7 @@ class Printer:
             self._print(self._finished(event.key))
 
     def _finished(self, key: str) -> str:
-        from playground.core.render import outcome_text
+        from playground.core.record.render import outcome_text
 
         step = self.session.step(key)
         lines = outcome_text(step.spec, step.outcome)

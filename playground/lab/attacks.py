@@ -1,6 +1,6 @@
 """Scenarios where the client (or an attacker) breaks a step and the server must refuse.
 
-Built on the tamper actions (playground.core.tamper): code replay and its revocation (RFC 6749
+Built on the tamper actions (playground.core.flow.tamper): code replay and its revocation (RFC 6749
 §4.1.2), PKCE (RFC 7636 §4.3-§4.6, RFC 9700 §2.1.1), code binding (§4.1.3), state (§10.12),
 refresh rotation and scope (RFC 9700 §4.14.2, RFC 6749 §6), expiry on the server's clock, and
 the seed's own spellings against a strict server, with the RFC lint watching every request.
@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from playground.core import authorize, pkce
+from playground.core.flow.session import FlowSession, StepState
+from playground.core.flow.stepinfo import SEED_CLIENT_ID, SEED_SCOPE
+from playground.core.flow.tamper import (
+    TAMPERS_BY_NAME,
+    Answer,
+    TamperResult,
+    run_tamper,
+    try_authorize,
+)
 from playground.core.flowerrors import FlowError
-from playground.core.session import FlowSession, StepState
-from playground.core.stepinfo import SEED_CLIENT_ID, SEED_SCOPE
-from playground.core.tamper import TAMPERS_BY_NAME, Answer, TamperResult, run_tamper, try_authorize
+from playground.core.protocol import authorize, pkce
 from playground.lab.model import LabContext, Result, Scenario
 
 TO_CALLBACK = ("discovery", "pkce", "authorize_url", "user_agent", "callback")

@@ -15,12 +15,12 @@ from typing import Any
 
 import httpx
 
-from playground.core.device_authorization import GRANT_TYPE, DeviceAuthorization
+from playground.core.flow.session import FlowSession
 from playground.core.flowerrors import FlowError
 from playground.core.flows import DEVICE_CODE
 from playground.core.flows.device_code import DEVICE
-from playground.core.session import FlowSession
-from playground.core.wire import json_object
+from playground.core.protocol.device_authorization import GRANT_TYPE, DeviceAuthorization
+from playground.core.protocol.wire import json_object
 from playground.lab.model import LabContext, Result, Scenario
 
 JSON = {"Accept": "application/json"}

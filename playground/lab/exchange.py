@@ -15,9 +15,9 @@ from typing import Any
 import jwt as pyjwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from playground.core.flow.session import FlowSession
 from playground.core.flows import TOKEN_EXCHANGE
 from playground.core.flows.token_exchange import GRANT_TYPE
-from playground.core.session import FlowSession
 from playground.lab.model import LabContext, Result, Scenario
 
 Prepare = Callable[[LabContext, FlowSession], Awaitable[None]]

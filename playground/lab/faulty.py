@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from playground.core.flow.session import Step
+from playground.core.flow.steps import TokensOutcome
 from playground.core.flowerrors import IssuerMismatch, TransportError
-from playground.core.session import Step
-from playground.core.steps import TokensOutcome
 from playground.lab.model import LabContext, Result, Scenario
 from playground.server.faults import FAULTS_BY_NAME
 

@@ -17,10 +17,10 @@ from typing import Any
 import jwt as pyjwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from playground.core.flow.session import FlowSession, StepState
 from playground.core.flowerrors import FlowError
 from playground.core.flows import LOGOUT_FLOW
 from playground.core.flows.logout import SessionCheck, run_session_check
-from playground.core.session import FlowSession, StepState
 from playground.lab.model import LabContext, Result, Scenario
 
 SIGN_IN = ("discovery", "pkce", "authorize_url", "user_agent", "callback", "token")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from playground.core.flow.session import FlowSession, StepState
 from playground.core.flows import CLIENT_CREDENTIALS
-from playground.core.session import FlowSession, StepState
 from playground.lab.model import LabContext, Result, Scenario
 from playground.server.clients import Client
 

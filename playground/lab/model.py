@@ -12,14 +12,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from playground.core.exchange import Exchange
+from playground.core.flow.flowspec import FlowSpec
+from playground.core.flow.session import FlowSession
+from playground.core.flow.stepinfo import ClientConfig
+from playground.core.flow.tamper import TamperOptions
+from playground.core.flow.useragent import InAppAgent, approve
 from playground.core.flows import DEFAULT_FLOW
-from playground.core.flowspec import FlowSpec
-from playground.core.session import FlowSession
-from playground.core.stepinfo import ClientConfig
-from playground.core.tamper import TamperOptions
+from playground.core.record.exchange import Exchange
 from playground.core.trace import DecisionTrace
-from playground.core.useragent import InAppAgent, approve
 
 if TYPE_CHECKING:  # the server stack (uvicorn, Starlette) loads only when a server runs
     from playground.server.runner import EmbeddedServer

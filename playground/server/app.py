@@ -24,8 +24,8 @@ from starlette.responses import Response
 from starlette.routing import Route, request_response
 from starlette.types import Receive, Scope, Send
 
-from playground.core import lint
 from playground.core.errors import InvalidRequest, OAuthError, ServerError
+from playground.core.protocol import lint
 from playground.core.trace import TRACE_HEADER
 from playground.server import (
     client_auth,

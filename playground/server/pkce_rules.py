@@ -13,8 +13,8 @@ import base64
 import binascii
 import string
 
-from playground.core import pkce
 from playground.core.errors import InvalidGrant, InvalidRequest
+from playground.core.protocol import pkce
 from playground.server.clients import Client
 from playground.server.context import ServerContext
 from playground.server.http import Params

@@ -20,9 +20,9 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator
 
-from playground.core import lint
 from playground.core.clock import Clock
 from playground.core.errors import OAuthError
+from playground.core.protocol import lint
 from playground.core.trace import Check, DecisionTrace, Finding
 from playground.server.expiring import ExpiringMap
 
@@ -85,7 +85,7 @@ class TraceBuilder:
         self.findings.append(Finding(rule, message, rfc, fix, severity))  # type: ignore[arg-type]
 
     def lint(self, rule: str, message: str) -> None:
-        """A finding of the shared lint rule `rule` (playground.core.lint), in context."""
+        """A finding of the shared lint rule `rule` (playground.core.protocol.lint), in context."""
         self.findings.append(lint.finding(rule, message))
 
     def add_findings(self, findings: tuple[Finding, ...]) -> None:

@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.loopback import BrowserAgent, LoopbackCatcher, with_port
-from playground.core.useragent import ConsentDecider, InAppAgent, ManualAgent, UserAgent
+from playground.core.flow.loopback import BrowserAgent, LoopbackCatcher, with_port
+from playground.core.flow.useragent import ConsentDecider, InAppAgent, ManualAgent, UserAgent
 from playground.ui import theme
 
 MODES = {

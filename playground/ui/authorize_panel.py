@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.authorize import Param, build_url
 from playground.core.flowerrors import AuthorizeUrlError
+from playground.core.protocol.authorize import Param, build_url
 from playground.ui import theme
 from playground.ui.models import RowsModel
 

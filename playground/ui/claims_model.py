@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 
-from playground.core.jwt import ClaimView, Inspection, readable_time
+from playground.core.jose.jwt import ClaimView, Inspection, readable_time
 
 Index = QModelIndex | QPersistentModelIndex
 Role = Qt.ItemDataRole

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.useragent import ConsentDecision, PendingInteraction
+from playground.core.flow.useragent import ConsentDecision, PendingInteraction
 from playground.ui import theme
 
 

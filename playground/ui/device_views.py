@@ -32,13 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core import device_user
-from playground.core.device_authorization import DeviceAuthorization, Poll
-from playground.core.device_polling import DeviceTokenOutcome
-from playground.core.device_user import DeviceUserOutcome, approve_alongside
+from playground.core.flow import device_user
+from playground.core.flow.device_polling import DeviceTokenOutcome
+from playground.core.flow.device_user import DeviceUserOutcome, approve_alongside
+from playground.core.flow.session import FlowSession, StepState
 from playground.core.flowerrors import FlowError
 from playground.core.flows.device_code import DEVICE, TOKEN, USER
-from playground.core.session import FlowSession, StepState
+from playground.core.protocol.device_authorization import DeviceAuthorization, Poll
 from playground.server.users import DEMO_USERS
 from playground.ui import theme
 from playground.ui.exchange_view import pairs_table

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core import contentviews
-from playground.core.curl import to_curl
-from playground.core.exchange import Exchange, Headers
+from playground.core.record import contentviews
+from playground.core.record.curl import to_curl
+from playground.core.record.exchange import Exchange, Headers
 from playground.core.trace import DecisionTrace
 from playground.ui import theme
 from playground.ui.models import CheckRow, ChecksModel, PairsModel, check_rows

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
+from playground.core.flow.flowspec import FlowSpec
 from playground.core.flows import FLOWS
-from playground.core.flowspec import FlowSpec
 
 
 class FlowPicker(QWidget):

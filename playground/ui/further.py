@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core import jwt
+from playground.core.flow.session import FlowSession
 from playground.core.flowerrors import FlowError
-from playground.core.revocation import Introspection, TokenTypeHint
-from playground.core.session import FlowSession
+from playground.core.jose import jwt
+from playground.core.protocol.revocation import Introspection, TokenTypeHint
 from playground.ui import theme
 from playground.ui.tasks import TaskRunner, busy
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QPlainTextEdit, QWidget
 
-from playground.core.flowspec import StepSpec
-from playground.core.render import outcome_text
-from playground.core.session import FlowSession
+from playground.core.flow.flowspec import StepSpec
+from playground.core.flow.session import FlowSession
+from playground.core.record.render import outcome_text
 from playground.ui.step_views import StepView, outcome_of
 
 EDITABLE = (str, int, float, bool, type(None))

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.exchange import Exchange
+from playground.core.record.exchange import Exchange
 from playground.ui import theme
 from playground.ui.exchange_proxy import ExchangeFilterProxy
 from playground.ui.exchange_view import ExchangeDetail

@@ -1,7 +1,7 @@
 """The lab panel: guided scenarios, server fault switches, clock control, tampers and lint.
 
 Four self-contained areas over the lab (playground.lab), the tamper actions
-(playground.core.tamper), the server's fault switches and the RFC lint. The panel is given
+(playground.core.flow.tamper), the server's fault switches and the RFC lint. The panel is given
 callables for the running `EmbeddedServer` (None while stopped) and the window's current
 `FlowSession`; it emits past-tense signals and never reaches into its siblings. Async work runs
 in thin `@asyncSlot` handlers that disable the control, await, and re-enable it in `finally`.
@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core import tamper
+from playground.core.flow import tamper
+from playground.core.flow.session import FlowSession
 from playground.core.flowerrors import FlowError
-from playground.core.session import FlowSession
 from playground.core.trace import Finding
 from playground.lab import SCENARIOS, SCENARIOS_BY_NAME, Verdict, run_scenario
 from playground.lab import clock as lab_clock

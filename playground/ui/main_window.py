@@ -22,11 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core import discovery, wire
-from playground.core.flowerrors import FlowError
-from playground.core.flows import AUTH_CODE_PKCE, DEFAULT_FLOW, FLOWS
-from playground.core.flowspec import FlowSpec
-from playground.core.session import (
+from playground.core.flow.flowspec import FlowSpec
+from playground.core.flow.session import (
     ExchangeRecorded,
     FlowSession,
     StepFinished,
@@ -34,8 +31,11 @@ from playground.core.session import (
     StepStarted,
     StepState,
 )
-from playground.core.stepinfo import SEED_CLIENT_ID, ClientConfig
-from playground.core.useragent import InAppAgent
+from playground.core.flow.stepinfo import SEED_CLIENT_ID, ClientConfig
+from playground.core.flow.useragent import InAppAgent
+from playground.core.flowerrors import FlowError
+from playground.core.flows import AUTH_CODE_PKCE, DEFAULT_FLOW, FLOWS
+from playground.core.protocol import discovery, wire
 from playground.server.clients import Client
 from playground.ui import theme
 from playground.ui.agent_modes import AgentModes, is_loopback

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core import pkce
+from playground.core.protocol import pkce
 from playground.ui import theme
 
 

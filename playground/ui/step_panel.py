@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.flowspec import FlowSpec, StepSpec
-from playground.core.session import FlowSession, StepState
+from playground.core.flow.flowspec import FlowSpec, StepSpec
+from playground.core.flow.session import FlowSession, StepState
 from playground.ui import theme
 from playground.ui.device_views import DEVICE_VIEWS
 from playground.ui.generic_view import GenericStepView

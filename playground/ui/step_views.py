@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core import steps
-from playground.core.authorize import Param
-from playground.core.discovery import ProviderMetadata
-from playground.core.jwtinspect import TIME_CLAIMS, readable_time
-from playground.core.pkce import Derivation
-from playground.core.session import FlowSession, StepState
-from playground.core.userinfo import UserInfo
+from playground.core.flow import steps
+from playground.core.flow.session import FlowSession, StepState
+from playground.core.jose.jwtinspect import TIME_CLAIMS, readable_time
+from playground.core.protocol.authorize import Param
+from playground.core.protocol.discovery import ProviderMetadata
+from playground.core.protocol.pkce import Derivation
+from playground.core.protocol.userinfo import UserInfo
 from playground.server.clients import Client
 from playground.ui import theme
 from playground.ui.agent_modes import MODES, ExternalAgentPage

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from playground.core.session import FlowSession, StepState
+from playground.core.flow.session import FlowSession, StepState
 from playground.ui import theme
 
 Index = QModelIndex | QPersistentModelIndex

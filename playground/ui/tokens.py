@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core import jwt as tokens
+from playground.core.jose import jwt as tokens
 from playground.ui import theme
 from playground.ui.claims_model import ClaimsTreeModel
 from playground.ui.models import ChecksModel, check_rows

@@ -17,8 +17,8 @@ import jwt as pyjwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from playground.core import pkce
-from playground.core.jwt import at_hash
+from playground.core.jose.jwt import at_hash
+from playground.core.protocol import pkce
 
 ISSUER = "https://op.example"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

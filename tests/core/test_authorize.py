@@ -6,9 +6,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from playground.core import authorize
-from playground.core.authorize import Param
 from playground.core.flowerrors import AuthorizeUrlError
+from playground.core.protocol import authorize
+from playground.core.protocol.authorize import Param
 
 
 def seed_params() -> list[Param]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from playground.core import callback
 from playground.core.flowerrors import CallbackError, IssuerMismatch, StateMismatch
+from playground.core.protocol import callback
 
 ISS = "https://op.example"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from playground.core.discovery import ProviderMetadata
 from playground.core.flows import client_credentials
+from playground.core.protocol.discovery import ProviderMetadata
 
 
 class NoIntrospection:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from playground.core import contentviews
+from playground.core.record import contentviews
 
 
 def _b64(data: dict[str, object]) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shlex
 
-from playground.core.curl import to_curl
-from playground.core.exchange import Exchange
+from playground.core.record.curl import to_curl
+from playground.core.record.exchange import Exchange
 
 
 def _exchange(method: str, url: str, headers: tuple[tuple[str, str], ...], body: bytes) -> Exchange:

@@ -16,16 +16,16 @@ from typing import Any
 import pytest
 
 from playground.core.clock import AdjustableClock, SimulatedClock
-from playground.core.device_authorization import (
+from playground.core.flow.device_user import approve_alongside
+from playground.core.flow.session import FlowSession, StepState
+from playground.core.flow.stepinfo import ClientConfig
+from playground.core.flows import DEVICE_CODE
+from playground.core.protocol.device_authorization import (
     DeviceAuthorizationError,
     build_device_request,
     parse_device_response,
 )
-from playground.core.device_user import approve_alongside
-from playground.core.flows import DEVICE_CODE
-from playground.core.session import FlowSession, StepState
-from playground.core.stepinfo import ClientConfig
-from playground.core.token import ClientAuth
+from playground.core.protocol.token import ClientAuth
 from playground.server import EmbeddedServer, ServerConfig
 
 TV = "playground-tv"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from playground.core import discovery
 from playground.core.flowerrors import DiscoveryError
+from playground.core.protocol import discovery
 
 META = {
     "issuer": "https://op.example",

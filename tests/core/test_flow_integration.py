@@ -14,11 +14,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import pytest
 
+from playground.core.flow.session import FlowSession, StepState
+from playground.core.flow.stepinfo import ClientConfig
+from playground.core.flow.useragent import InAppAgent, approve, deny
 from playground.core.flowerrors import FlowError
 from playground.core.flows import AUTH_CODE_PKCE
-from playground.core.session import FlowSession, StepState
-from playground.core.stepinfo import ClientConfig
-from playground.core.useragent import InAppAgent, approve, deny
 from playground.server import EmbeddedServer, ServerConfig
 
 STEP_KEYS = AUTH_CODE_PKCE.keys
@@ -40,8 +40,8 @@ def run(
 ) -> FlowSession:
     async def main() -> FlowSession:
         async with FlowSession(
-            config or ClientConfig(server.issuer), trace_lookup=server.trace, **kwargs
-        ) as flow:
+            config or ClientConfig(server.issuer), trace_lookup=server.trace, **kwargs,
+            spec=AUTH_CODE_PKCE) as flow:
             await body(flow)
             return flow
 
@@ -214,7 +214,8 @@ def test_narrower_consent_is_reflected_in_the_tokens(server: EmbeddedServer) -> 
 
 def test_unreachable_issuer_is_one_clear_error() -> None:
     async def main() -> FlowSession:
-        async with FlowSession(ClientConfig("http://127.0.0.1:9"), timeout=2) as flow:
+        async with FlowSession(ClientConfig("http://127.0.0.1:9"), timeout=2,
+                               spec=AUTH_CODE_PKCE) as flow:
             await flow.run_all()
             return flow
 

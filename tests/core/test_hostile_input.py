@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from playground.core import lint
-from playground.core.callback import parse_redirect
+from playground.core.flow.loopback import LoopbackCatcher
 from playground.core.flowerrors import CallbackError
-from playground.core.loopback import LoopbackCatcher
+from playground.core.protocol import lint
+from playground.core.protocol.callback import parse_redirect
 from playground.core.trace import Finding
 
 HOSTILE = settings(max_examples=200, deadline=None, derandomize=True, database=None,
@@ -65,7 +65,7 @@ def test_a_crashing_rule_yields_no_finding_and_the_others_still_run(
         raise ZeroDivisionError("a bug in one rule")
 
     monkeypatch.setattr(lint, "CHECKS", (crashing, *lint.CHECKS))
-    caplog.set_level(logging.DEBUG, logger="playground.core.lint")
+    caplog.set_level(logging.DEBUG, logger="playground.core.protocol.lint")
     findings = lint.lint("GET", "http://127.0.0.1/authorize?response_type=code")
     assert "pkce-missing" in {f.rule for f in findings}
     assert [r.levelno for r in caplog.records] == [logging.DEBUG]

@@ -9,8 +9,8 @@ import time
 import jwt as pyjwt
 import pytest
 
-from playground.core import jwt
-from playground.core.jwt import Expectations, TokenFormatError
+from playground.core.jose import jwt
+from playground.core.jose.jwt import Expectations, TokenFormatError
 
 from .fakeprovider import JWKS, KEY, OTHER_KEY, public_jwk, sign
 

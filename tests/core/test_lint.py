@@ -15,7 +15,7 @@ from urllib.parse import quote_plus, urlencode
 import httpx
 import pytest
 
-from playground.core import lint, pkce
+from playground.core.protocol import lint, pkce
 from playground.core.trace import TRACE_HEADER
 from playground.server import EmbeddedServer, ServerConfig
 

@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from playground.core import logout
-from playground.core.callback import parse_redirect
+from playground.core.flow.session import FlowSession, StepState
+from playground.core.flow.stepinfo import ClientConfig
+from playground.core.flow.useragent import InAppAgent, approve
 from playground.core.flows import LOGOUT_FLOW
 from playground.core.flows.logout import LogoutOutcome, SessionCheck
-from playground.core.session import FlowSession, StepState
-from playground.core.stepinfo import ClientConfig
-from playground.core.useragent import InAppAgent, approve
+from playground.core.protocol import logout
+from playground.core.protocol.callback import parse_redirect
 from playground.server import EmbeddedServer
 from tests.core.fakeprovider import ISSUER, FakeProvider
 

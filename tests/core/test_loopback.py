@@ -7,8 +7,8 @@ import asyncio
 import httpx
 import pytest
 
+from playground.core.flow.loopback import BrowserAgent, LoopbackCatcher, with_port
 from playground.core.flowerrors import UserAgentError
-from playground.core.loopback import BrowserAgent, LoopbackCatcher, with_port
 
 
 def test_catcher_returns_the_full_redirect_url_and_answers_the_browser() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from playground.core import pkce
+from playground.core.protocol import pkce
 
 # RFC 7636 Appendix B.
 APPENDIX_B_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"

@@ -9,8 +9,8 @@ import threading
 import httpx
 import pytest
 
-from playground.core.exchange import Exchange
-from playground.core.recorder import ExchangeLog, RecordingTransport
+from playground.core.record.exchange import Exchange
+from playground.core.record.recorder import ExchangeLog, RecordingTransport
 from playground.core.trace import DecisionTrace
 from playground.server import EmbeddedServer
 

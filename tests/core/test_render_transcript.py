@@ -6,12 +6,13 @@ import asyncio
 import json
 from pathlib import Path
 
-from playground.core import render, transcript
 from playground.core.checks import CheckResult
-from playground.core.exchange import Exchange
+from playground.core.flow import transcript
+from playground.core.flow.session import FlowSession
+from playground.core.flow.stepinfo import ClientConfig
 from playground.core.flows import AUTH_CODE_PKCE, FLOWS
-from playground.core.session import FlowSession
-from playground.core.stepinfo import ClientConfig
+from playground.core.record import render
+from playground.core.record.exchange import Exchange
 from playground.core.trace import Check, DecisionTrace, Finding
 
 from .fakeprovider import ISSUER, FakeProvider
@@ -102,7 +103,8 @@ def test_every_step_of_every_flow_says_what_it_does_and_why() -> None:
 def test_transcript_holds_steps_exchanges_and_checks(tmp_path: Path) -> None:
     async def main() -> FlowSession:
         config = ClientConfig(issuer=ISSUER, client_id="app", redirect_uri="http://c/cb")
-        async with FlowSession(config, transport=FakeProvider().transport()) as flow:
+        async with FlowSession(config, transport=FakeProvider().transport(),
+                               spec=AUTH_CODE_PKCE) as flow:
             await flow.run_all()
             return flow
 

@@ -6,9 +6,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from playground.core import revocation
 from playground.core.flowerrors import TokenEndpointError
-from playground.core.token import ClientAuth
+from playground.core.protocol import revocation
+from playground.core.protocol.token import ClientAuth
 
 
 def test_revocation_request_is_a_form_post_with_client_auth() -> None:

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from playground.core import session as S
-from playground.core.authorize import Param
+from playground.core.flow import session as S
+from playground.core.flow.flowspec import FlowSpec
+from playground.core.flow.session import FlowSession, StepState
+from playground.core.flow.stepinfo import ClientConfig
+from playground.core.flow.useragent import InAppAgent, ManualAgent, approve, deny
 from playground.core.flowerrors import FlowError
 from playground.core.flows import AUTH_CODE_PKCE
-from playground.core.flowspec import FlowSpec
-from playground.core.session import FlowSession, StepState
-from playground.core.stepinfo import ClientConfig
-from playground.core.useragent import InAppAgent, ManualAgent, approve, deny
+from playground.core.protocol.authorize import Param
 
 from .fakeprovider import ISSUER, OTHER_KEY, FakeProvider
 
@@ -27,7 +27,7 @@ REDIRECT = "http://client.example/cb"
 
 def make(provider: FakeProvider, **kwargs: Any) -> FlowSession:
     config = ClientConfig(issuer=ISSUER, client_id="app", redirect_uri=REDIRECT)
-    return FlowSession(config, transport=provider.transport(), **kwargs)
+    return FlowSession(config, transport=provider.transport(), **{"spec": AUTH_CODE_PKCE, **kwargs})
 
 
 def drive(provider: FakeProvider, body: Callable[[FlowSession], Awaitable[Any]], **kw: Any) -> Any:

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from playground.core import tamper
+from playground.core.flow import tamper
+from playground.core.flow.session import FlowSession
+from playground.core.flow.stepinfo import ClientConfig
 from playground.core.flowerrors import FlowError
-from playground.core.session import FlowSession
-from playground.core.stepinfo import ClientConfig
+from playground.core.flows import AUTH_CODE_PKCE
 from playground.server import EmbeddedServer, ServerConfig
 
 TO_CALLBACK = ("discovery", "pkce", "authorize_url", "user_agent", "callback")
@@ -43,7 +44,8 @@ def run_tamper(server: EmbeddedServer, name: str,
                steps: tuple[str, ...] = TO_CALLBACK) -> tamper.TamperResult:
     async def main() -> tamper.TamperResult:
         config = ClientConfig(server.issuer)
-        async with FlowSession(config, trace_lookup=server.trace, clock=server.clock) as flow:
+        async with FlowSession(config, trace_lookup=server.trace, clock=server.clock,
+                               spec=AUTH_CODE_PKCE) as flow:
             for key in steps:
                 await flow.run(key)
             options = tamper.TamperOptions(advance_clock=server.clock.advance)
@@ -89,7 +91,8 @@ def test_tampered_authorize_request_is_linted_by_the_client(server: EmbeddedServ
 
 def test_expired_code_moves_the_server_clock(server: EmbeddedServer) -> None:
     async def main() -> float:
-        async with FlowSession(ClientConfig(server.issuer), trace_lookup=server.trace) as flow:
+        async with FlowSession(ClientConfig(server.issuer), trace_lookup=server.trace,
+                               spec=AUTH_CODE_PKCE) as flow:
             for key in TO_CALLBACK:
                 await flow.run(key)
             await tamper.run_tamper("expired-code", flow,
@@ -111,7 +114,8 @@ def test_expired_code_moves_the_server_clock(server: EmbeddedServer) -> None:
 def test_tamper_says_what_it_needs(server: EmbeddedServer, name: str,
                                    steps: tuple[str, ...], message: str) -> None:
     async def main() -> None:
-        async with FlowSession(ClientConfig(server.issuer), trace_lookup=server.trace) as flow:
+        async with FlowSession(ClientConfig(server.issuer), trace_lookup=server.trace,
+                               spec=AUTH_CODE_PKCE) as flow:
             for key in steps:
                 await flow.run(key)
             await tamper.run_tamper(name, flow)

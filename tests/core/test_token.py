@@ -8,9 +8,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from playground.core import token
 from playground.core.flowerrors import TokenEndpointError
-from playground.core.token import ClientAuth
+from playground.core.protocol import token
+from playground.core.protocol.token import ClientAuth
 
 FIELDS = token.code_grant_fields(code="c", redirect_uri="http://c/cb", code_verifier="v" * 43)
 

@@ -7,9 +7,9 @@ import asyncio
 import httpx
 import pytest
 
-from playground.core import useragent
+from playground.core.flow import useragent
+from playground.core.flow.useragent import ConsentDecision, InAppAgent, ManualAgent
 from playground.core.flowerrors import UserAgentError
-from playground.core.useragent import ConsentDecision, InAppAgent, ManualAgent
 
 INTERACTION = {
     "uid": "u1",

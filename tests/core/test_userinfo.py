@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from playground.core import userinfo
 from playground.core.flowerrors import UserInfoError
+from playground.core.protocol import userinfo
 
 
 def test_request_sends_the_bearer_token() -> None:

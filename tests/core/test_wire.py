@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from playground.core.flowerrors import TransportError
-from playground.core.wire import HttpRequest, json_object, send
+from playground.core.protocol.wire import HttpRequest, json_object, send
 
 
 def run_with(handler: object) -> httpx.Response:

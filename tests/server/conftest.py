@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from playground.core import pkce
+from playground.core.protocol import pkce
 from playground.server import EmbeddedServer, ServerConfig
 
 SEED_ID = "c02d5bf5-993e-4c6a-a248-6c307cc7681b"

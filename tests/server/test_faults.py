@@ -12,11 +12,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from playground.core.exchange import Exchange
+from playground.core.flow.session import FlowSession
+from playground.core.flow.stepinfo import ClientConfig
+from playground.core.flow.steps import TokensOutcome
 from playground.core.flowerrors import IssuerMismatch, TransportError
-from playground.core.session import FlowSession
-from playground.core.stepinfo import ClientConfig
-from playground.core.steps import TokensOutcome
+from playground.core.flows import AUTH_CODE_PKCE
+from playground.core.record.exchange import Exchange
 from playground.server import EmbeddedServer, ServerConfig
 from playground.server.faults import FAULTS, FAULTS_BY_NAME, FaultSwitches
 
@@ -37,7 +38,7 @@ def _clear(server: EmbeddedServer) -> Iterator[None]:
 def run_flow(server: EmbeddedServer, timeout: float = 5.0) -> FlowSession:
     async def main() -> FlowSession:
         async with FlowSession(ClientConfig(server.issuer), trace_lookup=server.trace,
-                               clock=server.clock, timeout=timeout) as flow:
+                               clock=server.clock, timeout=timeout, spec=AUTH_CODE_PKCE) as flow:
             await flow.run_all()
             return flow
 
@@ -119,7 +120,8 @@ def test_token_500_leaves_the_code_unused(server: EmbeddedServer) -> None:
     server.faults.enable("token-500")
 
     async def main() -> FlowSession:
-        async with FlowSession(ClientConfig(server.issuer), trace_lookup=server.trace) as flow:
+        async with FlowSession(ClientConfig(server.issuer), trace_lookup=server.trace,
+                               spec=AUTH_CODE_PKCE) as flow:
             await flow.run_all()
             assert flow.failed_step is not None and flow.failed_step.key == "token"
             server.faults.disable("token-500")

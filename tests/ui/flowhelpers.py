@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from playground.core.session import StepState
+from playground.core.flow.session import StepState
 from playground.ui.main_window import MainWindow
 from playground.ui.steps_model import StateRole
 

@@ -8,7 +8,7 @@ import asyncio
 import httpx
 from pytestqt.qtbot import QtBot
 
-from playground.core.useragent import InAppAgent, approve
+from playground.core.flow.useragent import InAppAgent, approve
 from playground.ui.main_window import MainWindow
 from tests.ui.flowhelpers import TIMEOUT, click, step_states, wait_idle
 

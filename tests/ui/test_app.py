@@ -84,7 +84,7 @@ def test_the_flow_engine_is_imported_before_qt(tmp_path: Path) -> None:
     imported = [line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
                 if line.startswith("import time:")]  # in the order each import finished
     qt = next(i for i, name in enumerate(imported) if name.startswith(("PySide6", "shiboken")))
-    for name in ("jwt", "httpx", "playground.core.session", "playground.lab"):
+    for name in ("jwt", "httpx", "playground.core.flow.session", "playground.lab"):
         assert imported.index(name) < qt, f"{name} is imported after PySide6"
     assert not [name for name in imported if name.startswith(("rich", "pygments"))]
 

@@ -11,7 +11,7 @@ import zxingcpp
 from PySide6.QtGui import QGuiApplication, QImage
 from pytestqt.qtbot import QtBot
 
-from playground.core import device_user
+from playground.core.flow import device_user
 from playground.ui.device_views import DevicePollView, DeviceUserView
 from playground.ui.main_window import MainWindow
 from playground.ui.qr_code import QrCode

@@ -9,10 +9,10 @@ from typing import Any
 from PySide6.QtWidgets import QCheckBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
+from playground.core.flow.flowspec import FlowSpec, StepKey, StepSpec
+from playground.core.flow.session import FlowSession
+from playground.core.flow.stepinfo import ClientConfig
 from playground.core.flows import AUTH_CODE_PKCE
-from playground.core.flowspec import FlowSpec, StepKey, StepSpec
-from playground.core.session import FlowSession
-from playground.core.stepinfo import ClientConfig
 from playground.ui.generic_view import GenericStepView
 from playground.ui.step_panel import StepPanel, view_for
 from playground.ui.step_views import DiscoveryView

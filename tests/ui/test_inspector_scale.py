@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from playground.core.exchange import Exchange
+from playground.core.record.exchange import Exchange
 from playground.ui.inspector import ExchangeRole, Inspector
 
 COUNT = 3_000

@@ -12,9 +12,10 @@ import pytest
 from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
-from playground.core.session import FlowSession, StepState
-from playground.core.stepinfo import ClientConfig
-from playground.core.useragent import InAppAgent
+from playground.core.flow.session import FlowSession, StepState
+from playground.core.flow.stepinfo import ClientConfig
+from playground.core.flow.useragent import InAppAgent
+from playground.core.flows import AUTH_CODE_PKCE
 from playground.lab import SCENARIOS
 from playground.ui.lab_panel import NAME_ROLE, LabPanel
 from playground.ui.server_control import ServerController
@@ -34,7 +35,7 @@ def wait(qtbot: QtBot, coro: Coroutine[Any, Any, Any]) -> Any:
 def session(qtbot: QtBot, loop: asyncio.AbstractEventLoop,
             server: ServerController) -> Iterator[FlowSession]:
     flow = FlowSession(ClientConfig(server.issuer or ""), user_agent=InAppAgent(),
-                       trace_lookup=server.trace, clock=server.clock)
+                       trace_lookup=server.trace, clock=server.clock, spec=AUTH_CODE_PKCE)
     yield flow
     wait(qtbot, flow.aclose())
 

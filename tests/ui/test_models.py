@@ -7,8 +7,8 @@ import sys
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from playground.core.authorize import Param
-from playground.core.jwt import inspect
+from playground.core.jose.jwt import inspect
+from playground.core.protocol.authorize import Param
 from playground.ui.authorize_panel import ParamsModel
 from playground.ui.claims_model import ClaimsTreeModel
 from playground.ui.inspector import ExchangeFilterProxy, ExchangeTableModel

@@ -18,15 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from playground.core import steps, token
-from playground.core.device_authorization import (
+from playground.core.flow import steps
+from playground.core.flowerrors import FlowError, TokenEndpointError
+from playground.core.protocol import token
+from playground.core.protocol.device_authorization import (
     DeviceAuthorization,
     Poll,
     PollProgress,
     device_grant_fields,
 )
-from playground.core.flowerrors import FlowError, TokenEndpointError
-from playground.core.wire import HttpRequest
+from playground.core.protocol.wire import HttpRequest
 
 DEVICE = "device_authorization"
 TOKEN = "token"

@@ -31,10 +31,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
 
-from playground.core.device_authorization import DeviceAuthorization
-from playground.core.flowerrors import FlowError, UserAgentError
-from playground.core.recorder import RecordingTransport
-from playground.core.useragent import (
+from playground.core.flow.useragent import (
     MAX_HOPS,
     ConsentDecider,
     PendingInteraction,
@@ -43,11 +40,14 @@ from playground.core.useragent import (
     interaction_form,
     parse_interaction,
 )
-from playground.core.wire import json_object
+from playground.core.flowerrors import FlowError, UserAgentError
+from playground.core.protocol.device_authorization import DeviceAuthorization
+from playground.core.protocol.wire import json_object
+from playground.core.record.recorder import RecordingTransport
 
 if TYPE_CHECKING:
-    from playground.core.session import FlowSession
-    from playground.core.steps import StepContext
+    from playground.core.flow.session import FlowSession
+    from playground.core.flow.steps import StepContext
 
 DEVICE = "device_authorization"
 USER = "device_user"

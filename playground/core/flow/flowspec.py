@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from playground.core.stepinfo import ClientConfig
-    from playground.core.steps import StepContext
-    from playground.core.wire import HttpRequest
+    from playground.core.flow.stepinfo import ClientConfig
+    from playground.core.flow.steps import StepContext
+    from playground.core.protocol.wire import HttpRequest
 
 T = TypeVar("T")
 

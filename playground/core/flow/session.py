@@ -19,18 +19,18 @@ from typing import Any, TypeVar, overload
 
 import httpx
 
-from playground.core import authorize, steps
-from playground.core.authorize import Param
 from playground.core.clock import Clock, SystemClock, sleep_on
-from playground.core.exchange import Exchange
+from playground.core.flow import steps
+from playground.core.flow.flowspec import FlowSpec, StepKey, StepSpec
+from playground.core.flow.stepinfo import ClientConfig
+from playground.core.flow.useragent import InAppAgent, UserAgent
 from playground.core.flowerrors import FlowError
-from playground.core.flows import DEFAULT_FLOW
-from playground.core.flowspec import FlowSpec, StepKey, StepSpec
-from playground.core.recorder import ExchangeLog, RecordingTransport, TraceLookup
-from playground.core.revocation import Introspection, TokenTypeHint
-from playground.core.stepinfo import ClientConfig
-from playground.core.useragent import InAppAgent, UserAgent
-from playground.core.wire import HttpRequest
+from playground.core.protocol import authorize
+from playground.core.protocol.authorize import Param
+from playground.core.protocol.revocation import Introspection, TokenTypeHint
+from playground.core.protocol.wire import HttpRequest
+from playground.core.record.exchange import Exchange
+from playground.core.record.recorder import ExchangeLog, RecordingTransport, TraceLookup
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -111,7 +111,7 @@ class FlowSession:
     clock: Clock = field(default_factory=SystemClock)
     timeout: float = 10.0
     log: ExchangeLog = field(default_factory=ExchangeLog)
-    spec: FlowSpec = DEFAULT_FLOW
+    spec: FlowSpec = field(kw_only=True)  # the flow to run (playground.core.flows)
 
     def __post_init__(self) -> None:
         self.steps: dict[str, Step] = {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playground.core.token import AuthMethod, BodyFormat
+from playground.core.protocol.token import AuthMethod, BodyFormat
 
 SEED_CLIENT_ID = "c02d5bf5-993e-4c6a-a248-6c307cc7681b"
 SEED_REDIRECT_URI = "http://client.server.com/callback"

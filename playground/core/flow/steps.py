@@ -14,21 +14,20 @@ from typing import Any, Protocol
 
 import httpx
 
-from playground.core import (
+from playground.core.checks import CheckResult
+from playground.core.flow.useragent import InAppAgent, PendingInteraction, UserAgent
+from playground.core.flowerrors import FlowError, TokenVerificationError
+from playground.core.jose import jwt, tokenverify
+from playground.core.protocol import (
     authorize,
     callback,
     discovery,
-    jwt,
     pkce,
     revocation,
     token,
-    tokenverify,
     userinfo,
 )
-from playground.core.checks import CheckResult
-from playground.core.flowerrors import FlowError, TokenVerificationError
-from playground.core.useragent import InAppAgent, PendingInteraction, UserAgent
-from playground.core.wire import HttpRequest, send
+from playground.core.protocol.wire import HttpRequest, send
 
 
 class StepContext(Protocol):

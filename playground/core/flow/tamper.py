@@ -16,12 +16,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from playground.core import authorize, callback, pkce, steps, token
-from playground.core.exchange import Exchange
+from playground.core.flow import steps
+from playground.core.flow.session import FlowSession, StepState
+from playground.core.flow.useragent import InAppAgent, approve
 from playground.core.flowerrors import FlowError
-from playground.core.session import FlowSession, StepState
-from playground.core.useragent import InAppAgent, approve
-from playground.core.wire import HttpRequest, json_object, send
+from playground.core.protocol import authorize, callback, pkce, token
+from playground.core.protocol.wire import HttpRequest, json_object, send
+from playground.core.record.exchange import Exchange
 
 ATTACKER_REDIRECT = "https://attacker.example/callback"
 

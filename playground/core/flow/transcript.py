@@ -14,10 +14,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from playground.core.exchange import Exchange
+from playground.core.record.exchange import Exchange
 
 if TYPE_CHECKING:
-    from playground.core.session import FlowSession
+    from playground.core.flow.session import FlowSession
 
 VERSION = 1
 

@@ -20,7 +20,8 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import httpx
 
 from playground.core.flowerrors import FlowError, UserAgentError
-from playground.core.wire import json_object
+from playground.core.protocol.callback import is_redirect_target
+from playground.core.protocol.wire import json_object
 
 MAX_HOPS = 12
 
@@ -162,14 +163,6 @@ def _location(response: httpx.Response) -> str:
     if not location:
         raise UserAgentError(f"HTTP {response.status_code} redirect without a Location header")
     return urljoin(str(response.url), location)
-
-
-def is_redirect_target(url: str, redirect_uri: str) -> bool:
-    """The URL goes to the client's redirect_uri (any port for a loopback IP, RFC 8252 §7.3)."""
-    got, want = urlsplit(url), urlsplit(redirect_uri)
-    same = (got.scheme, got.hostname, got.path) == (want.scheme, want.hostname, want.path)
-    loopback = want.hostname in ("127.0.0.1", "::1")
-    return same and (loopback or got.port == want.port)
 
 
 def parse_interaction(response: httpx.Response) -> PendingInteraction | None:

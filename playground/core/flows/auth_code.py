@@ -2,20 +2,22 @@
 
 discovery → pkce → authorize_url → user_agent → callback → token → tokens → userinfo
 (RFC 8414, RFC 7636, RFC 6749 §4.1, RFC 9207, OIDC Core §3.1 and §5.3). The runners live in
-`core/steps.py` (sans-I/O build/parse around one send each), the text renderers in
-`core/render.py`; this module says which step is which, what it needs and why.
+`core/flow/steps.py` (sans-I/O build/parse around one send each), the text renderers in
+`core/record/render.py`; this module says which step is which, what it needs and why.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from playground.core import jwt, render, steps
-from playground.core.discovery import ProviderMetadata
-from playground.core.flowspec import FlowSpec, StepKey, StepSpec
-from playground.core.pkce import Derivation
-from playground.core.stepinfo import ClientConfig
-from playground.core.userinfo import UserInfo
+from playground.core.flow import steps
+from playground.core.flow.flowspec import FlowSpec, StepKey, StepSpec
+from playground.core.flow.stepinfo import ClientConfig
+from playground.core.jose import jwt
+from playground.core.protocol.discovery import ProviderMetadata
+from playground.core.protocol.pkce import Derivation
+from playground.core.protocol.userinfo import UserInfo
+from playground.core.record import render
 
 DISCOVERY = StepKey("discovery", ProviderMetadata)
 PKCE = StepKey("pkce", Derivation)

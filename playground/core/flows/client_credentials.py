@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from playground.core import jwt, render, revocation, steps, token
 from playground.core.checks import CheckResult
+from playground.core.flow import steps
+from playground.core.flow.flowspec import FlowSpec, StepKey, StepSpec
+from playground.core.flow.stepinfo import ClientConfig
 from playground.core.flowerrors import TokenVerificationError
 from playground.core.flows.auth_code import DISCOVERY, TOKEN, TOKENS
-from playground.core.flowspec import FlowSpec, StepKey, StepSpec
-from playground.core.stepinfo import ClientConfig
-from playground.core.wire import HttpRequest
+from playground.core.jose import jwt
+from playground.core.protocol import revocation, token
+from playground.core.protocol.wire import HttpRequest
+from playground.core.record import render
 
 INTROSPECT = StepKey("introspect", revocation.Introspection)
 

@@ -12,26 +12,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from playground.core import jwt, render, steps, token
 from playground.core.checks import CheckResult
-from playground.core.device_authorization import (
-    GRANT_TYPE,
-    DeviceAuthorization,
-    build_device_request,
-    parse_device_response,
-)
-from playground.core.device_polling import (
+from playground.core.flow import steps
+from playground.core.flow.device_polling import (
     DeviceTokenOutcome,
     build_poll_request,
     poll_lines,
     run_poll,
 )
-from playground.core.device_user import DeviceUserOutcome, run_user
+from playground.core.flow.device_user import DeviceUserOutcome, run_user
+from playground.core.flow.flowspec import FlowSpec, StepKey, StepSpec
+from playground.core.flow.stepinfo import ClientConfig
 from playground.core.flowerrors import FlowError, TokenVerificationError
 from playground.core.flows.auth_code import DISCOVERY, TOKENS, USERINFO
-from playground.core.flowspec import FlowSpec, StepKey, StepSpec
-from playground.core.stepinfo import ClientConfig
-from playground.core.wire import HttpRequest
+from playground.core.jose import jwt
+from playground.core.protocol import token
+from playground.core.protocol.device_authorization import (
+    GRANT_TYPE,
+    DeviceAuthorization,
+    build_device_request,
+    parse_device_response,
+)
+from playground.core.protocol.wire import HttpRequest
+from playground.core.record import render
 
 DEVICE = StepKey("device_authorization", DeviceAuthorization)
 USER = StepKey("device_user", DeviceUserOutcome)

@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from playground.core import authorize, logout, steps
-from playground.core.callback import AuthorizationResponse
 from playground.core.checks import CheckResult
+from playground.core.flow import steps
+from playground.core.flow.flowspec import FlowSpec, StepKey, StepSpec
+from playground.core.flow.stepinfo import ClientConfig
 from playground.core.flows.auth_code import (
     AUTH_CODE_PKCE,
     AUTHORIZE_URL,
@@ -27,11 +28,11 @@ from playground.core.flows.auth_code import (
     TOKENS,
     USER_AGENT,
 )
-from playground.core.flowspec import FlowSpec, StepKey, StepSpec
-from playground.core.logout import SPEC, LogoutAnswer, LogoutError
-from playground.core.render import check_text
-from playground.core.stepinfo import ClientConfig
-from playground.core.wire import HttpRequest
+from playground.core.protocol import authorize, logout
+from playground.core.protocol.callback import AuthorizationResponse
+from playground.core.protocol.logout import SPEC, LogoutAnswer, LogoutError
+from playground.core.protocol.wire import HttpRequest
+from playground.core.record.render import check_text
 
 MAX_HOPS = 8
 Values = dict[str, str | None]

@@ -11,7 +11,7 @@ PyJWT does the JOSE work.
 
 from __future__ import annotations
 
-from playground.core.jwtinspect import (
+from playground.core.jose.jwtinspect import (
     CLAIM_MEANINGS,
     HEADER_MEANINGS,
     ClaimView,
@@ -21,7 +21,7 @@ from playground.core.jwtinspect import (
     looks_like_jwt,
     readable_time,
 )
-from playground.core.tokenverify import (
+from playground.core.jose.tokenverify import (
     DEFAULT_ALGORITHMS,
     Expectations,
     TokenCheck,

@@ -19,7 +19,7 @@ from jwt.exceptions import InvalidSignatureError, PyJWKError, PyJWKSetError, PyJ
 from jwt.utils import base64url_encode
 
 from playground.core.checks import CheckResult
-from playground.core.jwtinspect import Inspection, TokenFormatError, inspect, readable_time
+from playground.core.jose.jwtinspect import Inspection, TokenFormatError, inspect, readable_time
 
 # RFC 8725 §3.1: an explicit allow-list, never 'none', never a symmetric alg with a public key.
 DEFAULT_ALGORITHMS: tuple[str, ...] = (

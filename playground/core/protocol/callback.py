@@ -164,3 +164,16 @@ def _error_message(response: AuthorizationResponse) -> str:
     if response.error_description:
         text += f": {response.error_description}"
     return text
+
+
+def is_redirect_target(url: str, redirect_uri: str) -> bool:
+    """The URL goes to the client's redirect_uri (any port for a loopback IP, RFC 8252 §7.3);
+    False for a URL that does not parse (a hostile provider's Location, say)."""
+    try:
+        got, want = urlsplit(url), urlsplit(redirect_uri)
+        same = (got.scheme, got.hostname, got.path) == (want.scheme, want.hostname, want.path)
+        loopback = want.hostname in ("127.0.0.1", "::1")
+        return same and (loopback or got.port == want.port)
+    except ValueError:
+        return False
+

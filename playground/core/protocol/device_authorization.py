@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playground.core.flowerrors import FlowError, oauth_error
-from playground.core.token import ClientAuth, Fields, build_token_request
-from playground.core.wire import HttpRequest, json_object
+from playground.core.protocol.token import ClientAuth, Fields, build_token_request
+from playground.core.protocol.wire import HttpRequest, json_object
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_INTERVAL = 5  # §3.2: "If no value is provided, clients MUST use 5 as the default."

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from playground.core.flowerrors import DiscoveryError
-from playground.core.wire import HttpRequest, json_object
+from playground.core.protocol.wire import HttpRequest, json_object
 
 REQUIRED = ("issuer", "authorization_endpoint", "token_endpoint")
 RFC = "RFC 8414 §3.3"

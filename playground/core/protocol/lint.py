@@ -23,7 +23,7 @@ from functools import lru_cache
 from ipaddress import ip_address
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
-from playground.core.pkce import S256_CHALLENGE, SEED_CHALLENGE, VERIFIER_GRAMMAR
+from playground.core.protocol.pkce import S256_CHALLENGE, SEED_CHALLENGE, VERIFIER_GRAMMAR
 from playground.core.trace import Finding, Severity
 
 log = logging.getLogger(__name__)

@@ -22,11 +22,14 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from playground.core.callback import AuthorizationResponse, parse_redirect
 from playground.core.checks import CheckResult
 from playground.core.flowerrors import FlowError, oauth_error
-from playground.core.useragent import is_redirect_target
-from playground.core.wire import HttpRequest, json_object
+from playground.core.protocol.callback import (
+    AuthorizationResponse,
+    is_redirect_target,
+    parse_redirect,
+)
+from playground.core.protocol.wire import HttpRequest, json_object
 
 SPEC = "OIDC RP-Initiated Logout"
 ORDER = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state")

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from playground.core.flowerrors import TokenEndpointError, oauth_error
-from playground.core.token import ClientAuth, build_token_request
-from playground.core.wire import HttpRequest, json_object
+from playground.core.protocol.token import ClientAuth, build_token_request
+from playground.core.protocol.wire import HttpRequest, json_object
 
 TokenTypeHint = Literal["access_token", "refresh_token"]
 

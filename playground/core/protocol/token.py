@@ -17,7 +17,7 @@ from typing import Any, Literal
 from urllib.parse import quote_plus, urlencode
 
 from playground.core.flowerrors import TokenEndpointError, oauth_error
-from playground.core.wire import HttpRequest, json_object
+from playground.core.protocol.wire import HttpRequest, json_object
 
 AuthMethod = Literal["none", "client_secret_basic", "client_secret_post"]
 AUTH_METHODS: tuple[AuthMethod, ...] = ("none", "client_secret_basic", "client_secret_post")

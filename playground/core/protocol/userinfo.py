@@ -11,7 +11,7 @@ from typing import Any
 
 from playground.core.checks import CheckResult
 from playground.core.flowerrors import UserInfoError, oauth_error
-from playground.core.wire import HttpRequest, json_object
+from playground.core.protocol.wire import HttpRequest, json_object
 
 
 @dataclass(frozen=True, slots=True)

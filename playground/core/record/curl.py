@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 from urllib.parse import urlsplit
 
-from playground.core.exchange import Exchange
+from playground.core.record.exchange import Exchange
 
 SKIPPED = frozenset({"content-length", "accept-encoding", "connection"})
 

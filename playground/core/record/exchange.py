@@ -3,7 +3,7 @@
 Headers are ordered tuples of pairs with duplicates kept (two Set-Cookie headers are two
 entries). Bodies are the exact bytes on the wire. `trace` is the embedded server's decision
 trace for this request when the embedded server handled it; `findings` the RFC lint of the
-request as sent (playground.core.lint).
+request as sent (playground.core.protocol.lint).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class Exchange:
     duration_ms: float
     error: str | None = None
     trace: DecisionTrace | None = None
-    findings: tuple[Finding, ...] = ()  # RFC lint of the request (core/lint.py)
+    findings: tuple[Finding, ...] = ()  # RFC lint of the request (core/protocol/lint.py)
 
     def response_header(self, name: str) -> str | None:
         """The first response header called `name` (case-insensitive)."""

@@ -18,8 +18,8 @@ from typing import cast, overload
 
 import httpx
 
-from playground.core import lint
-from playground.core.exchange import Exchange, Headers
+from playground.core.protocol import lint
+from playground.core.record.exchange import Exchange, Headers
 from playground.core.trace import TRACE_HEADER, DecisionTrace
 
 TraceLookup = Callable[[str], DecisionTrace | None]

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from playground.core.checks import CheckResult
-from playground.core.exchange import Exchange
-from playground.core.jwt import Inspection, Verification
+from playground.core.jose.jwt import Inspection, Verification
+from playground.core.record.exchange import Exchange
 
 if TYPE_CHECKING:
-    from playground.core.flowspec import StepSpec
+    from playground.core.flow.flowspec import StepSpec
 
 BODY_LIMIT = 4000
 MARKS = {"pass": "PASS", "fail": "FAIL", "skip": "skip"}
