@@ -20,4 +20,7 @@ class NoIntrospection:
 
 def test_introspection_is_skipped_when_the_provider_has_none() -> None:
     context: Any = NoIntrospection()
-    assert asyncio.run(client_credentials.run_introspect(context)) is None
+    found = asyncio.run(client_credentials.run_introspect(context))
+    assert isinstance(found, client_credentials.Skipped)
+    step = client_credentials.CLIENT_CREDENTIALS.step("introspect")
+    assert step.render(found)[0].startswith("  skipped: the provider lists no introspection")

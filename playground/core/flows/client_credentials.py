@@ -8,6 +8,7 @@ asks the introspection endpoint what a resource server would be told (RFC 7662 �
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from playground.core.checks import CheckResult
@@ -84,13 +85,27 @@ def _checks(ctx: steps.StepContext, answer: token.TokenResponse,
     )
 
 
-async def run_introspect(ctx: steps.StepContext) -> revocation.Introspection | None:
-    """None when the provider lists no introspection_endpoint: it is optional (RFC 8414 §2),
-    and a resource server then validates the JWT itself, as the previous step did."""
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A step with nothing to do here, and why."""
+
+    reason: str
+
+
+async def run_introspect(ctx: steps.StepContext) -> revocation.Introspection | Skipped:
+    """Skipped when the provider lists no introspection_endpoint: it is optional (RFC 8414
+    §2), and a resource server then validates the JWT itself, as the previous step did."""
     if ctx.outcome(DISCOVERY).introspection_endpoint is None:
-        return None
+        return Skipped("the provider lists no introspection_endpoint (optional, RFC 8414 §2); "
+                       "a resource server validates the JWT itself, as the previous step did")
     answer = ctx.outcome(TOKEN).response
     return await steps.run_introspect(ctx, answer.access_token, "access_token")
+
+
+def _introspection_lines(found: revocation.Introspection | Skipped) -> list[str]:
+    if isinstance(found, Skipped):
+        return [f"  skipped: {found.reason}"]
+    return render.introspection_lines(found)
 
 
 STEPS: tuple[StepSpec[Any], ...] = (
@@ -120,7 +135,7 @@ STEPS: tuple[StepSpec[Any], ...] = (
         INTROSPECT, "Introspect",
         "Ask the introspection endpoint what a resource server would be told about the token: "
         "active, whose it is, which scopes.",
-        "RFC 7662 §2", run_introspect, render=render.introspection_lines,
+        "RFC 7662 §2", run_introspect, render=_introspection_lines,
         requires=(DISCOVERY, TOKEN),
     ),
 )

@@ -221,12 +221,13 @@ def _claim_checks(
     found: Inspection, kind: TokenKind, expect: Expectations, now: float
 ) -> list[TokenCheck]:
     claims = found.claims
+    rules = CLAIM_RULES[kind]
     checks = [
         _check_required(claims, kind),
-        _check_iss(claims.get("iss"), expect.issuer),
-        _check_aud(claims.get("aud"), expect.audience),
+        _check_iss(claims.get("iss"), expect.issuer, rules["iss"]),
+        _check_aud(claims.get("aud"), expect.audience, rules["aud"]),
         _check_exp(claims.get("exp"), now, expect.leeway),
-        _check_iat(claims.get("iat"), now, expect.leeway),
+        _check_iat(claims.get("iat"), now, expect.leeway, rules["iat"]),
     ]
     if "nbf" in claims:
         checks.append(_check_nbf(claims["nbf"], now, expect.leeway))
@@ -238,6 +239,15 @@ def _claim_checks(
         ]
     return checks
 
+
+# The rule each claim check cites, by the kind of token: an access token is checked the way a
+# resource server does (RFC 9068 §4), an id_token the way OIDC Core §3.1.3.7 says.
+CLAIM_RULES: dict[TokenKind, dict[str, str]] = {
+    "id_token": {"iss": "OIDC Core §3.1.3.7 (2)", "aud": "OIDC Core §3.1.3.7 (3)",
+                 "iat": "OIDC Core §3.1.3.7 (10)"},
+    "access_token": {"iss": "RFC 9068 §4 (3)", "aud": "RFC 9068 §4 (4)", "iat": "RFC 9068 §2.2"},
+    "jwt": {"iss": "RFC 7519 §4.1.1", "aud": "RFC 7519 §4.1.3", "iat": "RFC 7519 §4.1.6"},
+}
 
 REQUIRED_CLAIMS: dict[TokenKind, tuple[tuple[str, ...], str]] = {
     "id_token": (("iss", "sub", "aud", "exp", "iat"), "OIDC Core §2"),
@@ -259,8 +269,7 @@ def _check_required(claims: Mapping[str, Any], kind: TokenKind) -> TokenCheck:
     )
 
 
-def _check_iss(iss: Any, expected: str | None) -> TokenCheck:
-    rule = "OIDC Core §3.1.3.7 (2)"
+def _check_iss(iss: Any, expected: str | None, rule: str) -> TokenCheck:
     if expected is None:
         return TokenCheck("iss", "skip", f"iss is {iss!r}; no issuer expected", rule)
     if iss == expected:
@@ -268,8 +277,7 @@ def _check_iss(iss: Any, expected: str | None) -> TokenCheck:
     return TokenCheck("iss", "fail", f"iss is {iss!r}, expected {expected!r}", rule)
 
 
-def _check_aud(aud: Any, expected: str | None) -> TokenCheck:
-    rule = "OIDC Core §3.1.3.7 (3)"
+def _check_aud(aud: Any, expected: str | None, rule: str) -> TokenCheck:
     audiences = aud if isinstance(aud, list) else [aud]
     if expected is None:
         return TokenCheck("aud", "skip", f"aud is {aud!r}; no audience expected", rule)
@@ -305,8 +313,7 @@ def _check_exp(exp: Any, now: float, leeway: float) -> TokenCheck:
     return TokenCheck("exp", "pass", f"expires in {_duration(left)}, at {readable_time(exp)}", rule)
 
 
-def _check_iat(iat: Any, now: float, leeway: float) -> TokenCheck:
-    rule = "OIDC Core §3.1.3.7 (10)"
+def _check_iat(iat: Any, now: float, leeway: float, rule: str) -> TokenCheck:
     if not _is_number(iat):
         return TokenCheck("iat", "fail", f"iat is {iat!r}, not a NumericDate", rule)
     if iat - leeway > now:

@@ -156,7 +156,7 @@ def callback_lines(outcome: Any) -> list[str]:
 def token_lines(outcome: Any) -> list[str]:
     answer = outcome.response
     lines = [f"  token_type: {answer.token_type}, expires_in: {answer.expires_in}"]
-    lines.append(f"  scope: {answer.scope}")
+    lines.append(f"  scope: {answer.scope or '(not in the answer: as requested, RFC 6749 §5.1)'}")
     lines.append(f"  refresh_token: {'received' if answer.refresh_token else 'none'}")
     return lines
 
