@@ -33,12 +33,10 @@ from playground.core.flow.session import (
 )
 from playground.core.flow.stepinfo import SEED_CLIENT_ID, ClientConfig
 from playground.core.flow.useragent import InAppAgent
-from playground.core.flowerrors import FlowError
 from playground.core.flows import AUTH_CODE_PKCE, DEFAULT_FLOW, FLOWS
 from playground.core.protocol import discovery, wire
 from playground.server.clients import Client
 from playground.ui import theme
-from playground.ui.agent_modes import AgentModes, is_loopback
 from playground.ui.flow_picker import FlowPicker
 from playground.ui.further import FurtherSteps
 from playground.ui.inspector import Inspector
@@ -51,6 +49,7 @@ from playground.ui.step_views import AuthorizeView, UserAgentView, outcome_of
 from playground.ui.steps_model import StepListModel
 from playground.ui.tasks import TaskRunner, busy
 from playground.ui.tokens import TokenViewer
+from playground.ui.user_agent_controller import UserAgentController
 
 DEFAULT_SIZE = (1400, 900)
 VIEW_TABS = {"inspector": 0, "tokens": 1, "server": 2, "lab": 3}
@@ -105,7 +104,8 @@ class MainWindow(QMainWindow):
         self.banner_action = QPushButton()
         self.banner_close = QPushButton("Dismiss")
         self._banner_slot: Callable[[], object] | None = None
-        self.agent_modes = AgentModes(self.user_agent_view.consent.decide, parent=self)
+        self.user_agent = UserAgentController(self.user_agent_view, lambda: self.session,
+                                              self.server.client, self.tasks)
         self._layout()
         self._connect()
         self._attach_session()
@@ -163,9 +163,8 @@ class MainWindow(QMainWindow):
         self._attach_session()
         self.tokens.clear()
         self.further.update_state()
-        self.user_agent_view.consent.reset()
-        if self.agent_modes.mode != "in_app":  # the new session needs the chosen agent too
-            self.set_agent_mode(self.agent_modes.mode)
+        self.user_agent.reset()
+        self.user_agent.reapply()
         self.select_step(spec.keys[0])
 
     def _action(self, name: str, text: str, keys: list[str], slot: Any, tip: str) -> QAction:
@@ -252,10 +251,9 @@ class MainWindow(QMainWindow):
         self.server.state_changed.connect(self.lab.refresh)
         self.lab.clock_moved.connect(lambda _offset: self.tokens.tick())
         self.further.refreshed.connect(self._refreshed)
-        self.user_agent_view.mode_chosen.connect(self.set_agent_mode)
-        self.agent_modes.browser_launched.connect(self._browser_launched)
-        self.agent_modes.paste_requested.connect(self._paste_requested)
-        self.user_agent_view.external.pasted.connect(self._pasted)
+        self.user_agent.message.connect(self.show_message)
+        self.user_agent.step_requested.connect(self.select_step)
+        self.user_agent.inputs_changed.connect(lambda: self._show_step(self.current_key))
         self.server.clients_changed.connect(self._refresh_clients)
         self.server.start_failed.connect(self._server_failed)
         self.server.lost.connect(self._server_lost)
@@ -424,8 +422,7 @@ class MainWindow(QMainWindow):
                                    config.post_logout_redirect_uri)
         self.remembered.last_client = client.id
         self.remembered.last_scopes = config.scope
-        if self.agent_modes.mode != "in_app":
-            self.set_agent_mode(self.agent_modes.mode)
+        self.user_agent.reapply()
         self._show_step(self.current_key)
 
     def _server_changed(self) -> None:
@@ -436,48 +433,6 @@ class MainWindow(QMainWindow):
                 self.session.set_input("discovery", "issuer", issuer)
             self._embedded_issuer = issuer
         self._show_step(self.current_key)
-
-    # -- the user agent's mode --------------------------------------------------------------
-    def set_agent_mode(self, mode: str) -> Any:
-        """Use the in-app agent, the system browser + loopback catcher, or manual paste."""
-        return self.tasks.start(self._switch_agent(mode), f"user agent: {mode}")
-
-    async def _switch_agent(self, mode: str) -> None:
-        if "authorize_url" not in self.session.spec:
-            return  # a flow without a browser (client credentials): nothing to switch
-        client_id = str(self.session.inputs("authorize_url").get("client_id") or "")
-        client = self.server.client(client_id)
-        redirects = list(client.redirect) if client is not None else []
-        loopback = [r for r in redirects if is_loopback(r)]
-        registered = (loopback or redirects or [self.session.config.redirect_uri or ""])[0]
-        try:
-            agent, redirect_uri = await self.agent_modes.switch(mode, registered)
-        except FlowError as exc:
-            self.show_message(f"System browser mode: {exc}")
-            mode, (agent, redirect_uri) = "in_app", await self.agent_modes.switch("in_app",
-                                                                                registered)
-        self.session.user_agent = agent
-        self.session.set_input("authorize_url", "redirect_uri", redirect_uri or None)
-        self.session.set_input("authorize_url", "params", None)
-        self.user_agent_view.show_mode(mode)
-        refused = client is not None and not loopback
-        self.user_agent_view.external.show_mode_ready(
-            mode, redirect_uri, client.display_name if refused and client else None)
-        self._show_step(self.current_key)
-
-    def _browser_launched(self, url: str, opened: bool) -> None:
-        catcher = self.agent_modes.catcher
-        where = catcher.redirect_uri if catcher else "the loopback address"
-        self.user_agent_view.external.show_launched(url, opened, where)
-        self.select_step("user_agent")
-
-    def _paste_requested(self, url: str) -> None:
-        self.user_agent_view.external.show_paste_wait(url)
-        self.select_step("user_agent")
-
-    def _pasted(self, text: str) -> None:
-        self.user_agent_view.external.show_pasted(bool(text), bool(text)
-                                                  and self.agent_modes.paste(text))
 
     # -- running --------------------------------------------------------------------------
     def run_selected(self) -> None:
@@ -510,14 +465,11 @@ class MainWindow(QMainWindow):
     def reset_flow(self) -> None:
         if self.flow_task is not None and not self.flow_task.done():
             self.flow_task.cancel()
-        self.user_agent_view.consent.reset()
-        self.agent_modes.cancel_paste()
-        self.user_agent_view.external.set_waiting(False)
+        self.user_agent.reset()
         self.session.reset()
         self.tokens.clear()
         self.further.update_state()
-        if self.agent_modes.mode != "in_app":  # the reset inputs need its redirect_uri again
-            self.set_agent_mode(self.agent_modes.mode)
+        self.user_agent.reapply()  # the reset inputs need its redirect_uri again
         self.steps_model.refresh()
         self.select_step("discovery")
 
@@ -599,6 +551,6 @@ class MainWindow(QMainWindow):
         """Async clean-up before Qt quits: tasks, the consent wait, the session's HTTP client."""
         self.user_agent_view.consent.cancel()
         await self.tasks.aclose()
-        await self.agent_modes.aclose()
+        await self.user_agent.aclose()
         self.server.bridge.detach("session")
         await self.session.aclose()

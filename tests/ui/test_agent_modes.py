@@ -33,11 +33,11 @@ def _choose(window: MainWindow, client_id: str, mode: str) -> None:
 def test_system_browser_mode_says_when_no_browser_started(qtbot: QtBot,
                                                           window: MainWindow) -> None:
     launched: list[str] = []
-    window.agent_modes.launcher = lambda url: launched.append(url) is not None  # no browser
+    window.user_agent.modes.launcher = lambda url: launched.append(url) is not None  # no browser
     _choose(window, NATIVE, "browser")
     external = window.user_agent_view.external
     qtbot.waitUntil(lambda: "catcher listens on" in external.status.text(), timeout=TIMEOUT)
-    catcher = window.agent_modes.catcher
+    catcher = window.user_agent.modes.catcher
     assert catcher is not None and catcher.redirect_uri in external.status.text()
     inputs = window.session.inputs("authorize_url")
     assert inputs["redirect_uri"] == f"http://127.0.0.1:{catcher.port}/callback"
@@ -89,6 +89,6 @@ def test_back_to_in_app_restores_the_registered_redirect(qtbot: QtBot,
     modes.setCurrentIndex(modes.findData("in_app"))
     modes.activated.emit(modes.currentIndex())
     qtbot.waitUntil(lambda: window.tasks.running == 0, timeout=TIMEOUT)
-    assert window.agent_modes.catcher is None
+    assert window.user_agent.modes.catcher is None
     assert window.session.inputs("authorize_url")["redirect_uri"] == "http://127.0.0.1/callback"
     assert window.user_agent_view.consent.isVisibleTo(window.user_agent_view)
