@@ -481,7 +481,7 @@ class MainWindow(QMainWindow):
         self.vertical.setSizes([400, 500])  # room for the decoded tokens
         await self.start_flow(self.session.run_all(), "auto flow")
         spec = self.session.spec
-        self.select_step("tokens" if "tokens" in spec else spec.keys[-1])
+        self.select_step(spec.summary_step if spec.summary_step in spec else spec.keys[-1])
         if show in ("flow", "tokens"):
             self.show_tab(VIEW_TABS["tokens"])
             self.tokens.tabs.setCurrentIndex(1 if self.session.outcome("tokens") and

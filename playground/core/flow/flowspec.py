@@ -90,6 +90,7 @@ class FlowSpec:
     steps: tuple[StepSpec[Any], ...]
     tokens_step: str | None = None
     grant_type: str = "authorization_code"  # what a client must be registered for
+    summary_step: str = "tokens"  # the step a finished run is best read at (`--auto`)
 
     def __post_init__(self) -> None:
         keys = self.keys
@@ -97,6 +98,8 @@ class FlowSpec:
             raise ValueError(f"flow {self.name!r} has two steps with the same key")
         for spec in self.steps:
             unknown = [k for k in (*spec.requires, *spec.waivers) if k not in keys]
+            if self.summary_step not in keys and self.summary_step != "tokens":
+                unknown.append(self.summary_step)
             if unknown:
                 raise ValueError(f"step {spec.key!r} requires unknown steps {unknown}")
 

@@ -187,4 +187,4 @@ STEPS: tuple[StepSpec[Any], ...] = (
 )
 
 DEVICE_CODE = FlowSpec("device_code", "Device Authorization", "RFC 8628", STEPS,
-                       tokens_step=TOKEN, grant_type=GRANT_TYPE)
+                       tokens_step=TOKEN, grant_type=GRANT_TYPE, summary_step="device_user")

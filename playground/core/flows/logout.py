@@ -223,5 +223,5 @@ STEPS: tuple[StepSpec[Any], ...] = (
 
 LOGOUT_FLOW = FlowSpec(
     "logout", "Sign-out (RP-Initiated Logout)", f"{SPEC} 1.0, OIDC Core §3.1.2.6", STEPS,
-    tokens_step=TOKEN,
+    tokens_step=TOKEN, summary_step="session_check",
 )
