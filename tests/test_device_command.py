@@ -14,8 +14,6 @@ import pytest
 
 from playground.commands import flow
 
-CODE = re.compile(r"enter the code ([B-Z]{4}-[B-Z]{4})")
-
 
 def run(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="flow")
@@ -81,11 +79,9 @@ class Person(io.StringIO):
     """Standard output read by a person who types the printed code on another device."""
 
     def write(self, text: str) -> int:
-        found = CODE.search(text)
-        if found:
-            url = re.search(r"open (\S+) and enter", text)
-            assert url is not None
-            approve(url.group(1), found.group(1).lower().replace("-", " "))
+        url = re.search(r"^(http\S+/device\?user_code=\S+)$", text, re.M)
+        if url:
+            approve(url.group(1))  # the complete URI, printed alone on its line
         return super().write(text)
 
 
@@ -95,7 +91,8 @@ def test_manual_prints_the_code_and_polls_until_it_is_entered(
     monkeypatch.setattr(sys, "stdout", person)
     assert run("--manual") == 0
     out = person.getvalue()
-    assert re.search(r"on any device, open \S+/device and enter the code [B-Z]{4}-[B-Z]{4}", out)
+    assert re.search(r"carries the code [B-Z]{4}-[B-Z]{4}\), sign in and approve:\n"
+                     r"http://127\.0\.0\.1:\d+/device\?user_code=[B-Z]{4}-[B-Z]{4}\n", out)
     assert "#1 at +0 s: tokens" in out
     assert "flow complete" in out
 
@@ -110,3 +107,12 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: tuple[str
                              message: str) -> None:
     assert run(*argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_without_a_complete_uri_the_uri_and_the_code_are_lines_of_their_own() -> None:
+    from playground.core.flow.device_user import DeviceUserOutcome
+    from playground.core.flows.device_code import manual_lines
+
+    lines = manual_lines(DeviceUserOutcome("manual", "https://op.example/device", "WDJB-MJHT"))
+    assert lines[1:3] == ["https://op.example/device", "WDJB-MJHT"]
+

@@ -67,6 +67,7 @@ class DeviceUserOutcome:
     user: str | None = None
     interactions: tuple[PendingInteraction, ...] = ()
     opened: bool | None = None  # browser mode: whether a browser was launched
+    complete: str | None = None  # verification_uri_complete, when the provider gave one
 
 
 def launch_browser(url: str) -> bool:
@@ -87,7 +88,8 @@ async def run_user(ctx: StepContext) -> DeviceUserOutcome:
     inputs = ctx.inputs(USER)
     mode = str(inputs.get("mode") or "in_app")
     if mode == "manual":
-        return DeviceUserOutcome("manual", auth.verification_uri, auth.user_code)
+        return DeviceUserOutcome("manual", auth.verification_uri, auth.user_code,
+                                 complete=auth.verification_uri_complete)
     if mode == "browser":
         opened = await asyncio.to_thread(_launcher(ctx), auth.link)
         return DeviceUserOutcome("browser", auth.link, auth.user_code, opened=bool(opened))

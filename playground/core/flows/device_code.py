@@ -131,8 +131,20 @@ def user_lines(outcome: DeviceUserOutcome) -> list[str]:
     if outcome.mode == "browser":
         opened = "opened" if outcome.opened else "could not be opened; open it yourself"
         return [f"  system browser {opened}: {outcome.url}"]
-    return [f"  on any device, open {outcome.url} and enter the code {outcome.user_code}",
-            "  (the device polls the token endpoint until you approve or deny)"]
+    return manual_lines(outcome)
+
+
+def manual_lines(outcome: DeviceUserOutcome) -> list[str]:
+    """What the user needs, each on a line of its own (a script reading the output, or a
+    person, copies it whole): verification_uri_complete, else verification_uri then the code
+    (RFC 8628 §3.3, §3.3.1). The device is polling by the time this is read."""
+    if outcome.complete:
+        lines = [f"  on any device, open this URL (it carries the code {outcome.user_code}), "
+                 "sign in and approve:", outcome.complete]
+    else:
+        lines = ["  on any device, open this URL and enter the code below:", outcome.url,
+                 outcome.user_code]
+    return [*lines, "  (the device polls the token endpoint until you approve or deny)"]
 
 
 def token_lines(outcome: Any) -> list[str]:
