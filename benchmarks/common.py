@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -52,7 +53,7 @@ def env(**extra: str) -> dict[str, str]:
     return {**base, **extra}
 
 
-def _wait_port(port: int, proc: subprocess.Popen[bytes], limit: float = 20.0) -> None:
+def wait_port(port: int, proc: subprocess.Popen[bytes], limit: float = 20.0) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -68,15 +69,20 @@ def _process(command: list[str], port: int, kind: str, cwd: Path) -> Iterator[Ta
     proc = subprocess.Popen(command, cwd=cwd, env=env(PORT=str(port)),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        _wait_port(port, proc)
+        wait_port(port, proc)
         yield Target(f"http://127.0.0.1:{port}", kind, proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[Any], timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL if it is still there after `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def playground_server() -> contextlib.AbstractContextManager[Target]:

@@ -37,6 +37,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import httpx
+from common import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 3.0  # a request the parser waits on (an unfinished body, keep-alive) ends as "timeout"
@@ -176,20 +177,9 @@ def serve(port: int) -> Iterator[tuple[Output, Output]]:
             raise SystemExit("the server did not print its banner in 30 s")
         yield out, err
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 15)
         out.join()
         err.join()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- one honest flow -------------------------------------------------------------------------------

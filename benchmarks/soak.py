@@ -34,8 +34,18 @@ from typing import IO
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PYTHON, ROOT, WEB_CLIENT, WEB_SECRET, Target, cpu_seconds, env, free_port
-from common import _wait_port as wait_port
+from common import (
+    PYTHON,
+    ROOT,
+    WEB_CLIENT,
+    WEB_SECRET,
+    Target,
+    cpu_seconds,
+    env,
+    free_port,
+    stop,
+    wait_port,
+)
 from flows import CONCURRENCY, Driver, new_client
 
 HERE = Path(__file__).resolve().parent
@@ -78,12 +88,7 @@ def serve(signers: int, lines: list[int]) -> Iterator[Target]:
         wait_port(port, proc)
         yield Target(f"http://127.0.0.1:{port}", "playground", proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 async def refresh(driver: Driver, client: httpx.AsyncClient, token: str) -> None:

@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import os
-import sys
-import webbrowser
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -35,7 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.flow.loopback import BrowserAgent, LoopbackCatcher, with_port
+from playground.core.flow.loopback import (
+    BrowserAgent,
+    LoopbackCatcher,
+    launch_browser,
+    with_port,
+)
 from playground.core.flow.useragent import ConsentDecider, InAppAgent, ManualAgent, UserAgent
 from playground.ui import theme
 
@@ -46,21 +48,6 @@ MODES = {
 }
 LOOPBACK_REDIRECT = "http://127.0.0.1/callback"
 Launcher = Callable[[str], bool]
-
-
-def launch_browser(url: str) -> bool:
-    """Start the system browser at `url`; True only means a launcher started.
-
-    Without a display on Linux, `webbrowser` would fall back to a console browser that takes
-    over the terminal the app was started from: report that no browser could be launched.
-    """
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
-                                                 or os.environ.get("WAYLAND_DISPLAY")):
-        return False
-    try:
-        return webbrowser.open(url, new=2)
-    except webbrowser.Error:
-        return False
 
 
 def is_loopback(uri: str | None) -> bool:

@@ -484,8 +484,8 @@ class MainWindow(QMainWindow):
         self.select_step(spec.summary_step if spec.summary_step in spec else spec.keys[-1])
         if show in ("flow", "tokens"):
             self.show_tab(VIEW_TABS["tokens"])
-            self.tokens.tabs.setCurrentIndex(1 if self.session.outcome("tokens") and
-                                             self.session.outcome("tokens").id_token else 0)
+            verified = self.session.outcome("tokens") if "tokens" in spec else None
+            self.tokens.tabs.setCurrentIndex(1 if verified and verified.id_token else 0)
         else:
             self.show_view(show)
         if show == "inspector":

@@ -21,9 +21,6 @@ one step at a time.
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
-import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,6 +28,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
 
+from playground.core.flow.loopback import launch_browser as launch_browser  # re-exported
 from playground.core.flow.useragent import (
     MAX_HOPS,
     ConsentDecider,
@@ -68,18 +66,6 @@ class DeviceUserOutcome:
     interactions: tuple[PendingInteraction, ...] = ()
     opened: bool | None = None  # browser mode: whether a browser was launched
     complete: str | None = None  # verification_uri_complete, when the provider gave one
-
-
-def launch_browser(url: str) -> bool:
-    """The system browser at `url`; False without a display on Linux, where `webbrowser`
-    would start a console browser in the terminal."""
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
-                                                 or os.environ.get("WAYLAND_DISPLAY")):
-        return False
-    try:
-        return webbrowser.open(url, new=2)
-    except webbrowser.Error:
-        return False
 
 
 async def run_user(ctx: StepContext) -> DeviceUserOutcome:

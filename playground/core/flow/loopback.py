@@ -9,6 +9,8 @@ closed and hands the full redirect URL to the flow.
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -154,3 +156,18 @@ class BrowserAgent:
         if not opened:
             raise UserAgentError(f"no browser could be opened; visit {authorize_url} yourself")
         return await self.catcher.wait(self.timeout)
+
+
+def launch_browser(url: str) -> bool:
+    """Start the system browser at `url`; True only means a launcher started.
+
+    Without a display on Linux, `webbrowser` would fall back to a console browser that takes
+    over the terminal the app was started from: report that no browser could be launched.
+    """
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                 or os.environ.get("WAYLAND_DISPLAY")):
+        return False
+    try:
+        return webbrowser.open(url, new=2)
+    except webbrowser.Error:
+        return False

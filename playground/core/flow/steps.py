@@ -211,12 +211,57 @@ def _raise_with(outcome: object, check: Callable[[], None]) -> None:
 
 
 async def run_token(ctx: StepContext) -> TokenOutcome:
-    request = build_token_request(ctx)
+    return await send_token_request(ctx, build_token_request(ctx))
+
+
+async def send_token_request(ctx: StepContext, request: HttpRequest) -> TokenOutcome:
+    """Send a request to the token endpoint (RFC 6749 §3.2) and parse its answer (§5.1, or
+    the §5.2 error as a `TokenEndpointError`): every grant's last move."""
     response = await fetch(ctx, request)
     parsed = token.parse_token_response(
         response.status_code, response.headers.get("content-type"), response.content
     )
     return TokenOutcome(request, parsed)
+
+
+def verified(outcome: TokensOutcome) -> TokensOutcome:
+    """`outcome` when every check passed; else a `TokenVerificationError` that carries it (the
+    window shows the checks of a failed verification too)."""
+    if not outcome.ok:
+        exc = TokenVerificationError(failure_text(outcome), rfc=failure_rfc(outcome))
+        exc.outcome = outcome
+        raise exc
+    return outcome
+
+
+async def verify_without_nonce(ctx: StepContext, checks: tuple[CheckResult, ...],
+                               no_nonce_reason: str) -> TokensOutcome:
+    """The access token (RFC 9068 §4) and any id_token of a grant that had no authorization
+    request to carry a nonce (a refresh, OIDC Core §12.2; the device grant, RFC 8628 §3.1),
+    with the flow's own `checks`."""
+    meta: discovery.ProviderMetadata = ctx.outcome("discovery")
+    answer: token.TokenResponse = ctx.outcome("token").response
+    jwks = await jwks_of(ctx, meta)
+    client_id = str(ctx.inputs("token")["client_id"])
+    access = jwt.verify(answer.access_token, jwks, kind="access_token", now=ctx.now(),
+                        expect=access_expectations(ctx, meta.issuer))
+    id_token = None
+    if answer.id_token:
+        expect = access_expectations(ctx, meta.issuer, audience=client_id, client_id=client_id,
+                                     access_token=answer.access_token,
+                                     no_nonce_reason=no_nonce_reason)
+        id_token = jwt.verify(answer.id_token, jwks, kind="id_token", now=ctx.now(),
+                              expect=expect)
+    return verified(TokensOutcome(jwks, checks, id_token, access, answer.refresh_token))
+
+
+def access_expectations(ctx: StepContext, issuer: str, **more: Any) -> jwt.Expectations:
+    """What a JWT access token from `issuer` must meet (RFC 9068 §4), with the tokens step's
+    leeway and algorithms; `more` adds audience, nonce … for an id_token."""
+    inputs = ctx.inputs("tokens")
+    return jwt.Expectations(
+        issuer=issuer, leeway=float(inputs.get("leeway") or 60.0),
+        algorithms=tuple(inputs.get("algorithms") or jwt.DEFAULT_ALGORITHMS), **more)
 
 
 def build_token_request(ctx: StepContext) -> HttpRequest:
@@ -298,12 +343,7 @@ async def run_refresh(ctx: StepContext, scope: str | None = None) -> TokenOutcom
             "no refresh token to redeem: run the token step with offline_access", rfc="RFC 6749 §6"
         )
     fields = token.refresh_grant_fields(previous.response.refresh_token, scope)
-    request = token_request(ctx, fields)
-    response = await fetch(ctx, request)
-    parsed = token.parse_token_response(
-        response.status_code, response.headers.get("content-type"), response.content
-    )
-    return TokenOutcome(request, parsed)
+    return await send_token_request(ctx, token_request(ctx, fields))
 
 
 async def run_tokens(ctx: StepContext) -> TokensOutcome:
@@ -323,12 +363,7 @@ async def run_tokens(ctx: StepContext) -> TokensOutcome:
     idt = None
     if answer.id_token:
         idt = jwt.verify(answer.id_token, jwks, kind="id_token", expect=expect, now=ctx.now())
-    outcome = TokensOutcome(jwks, _presence(ctx, answer), idt, at, answer.refresh_token)
-    if not outcome.ok:
-        exc = TokenVerificationError(failure_text(outcome), rfc=failure_rfc(outcome))
-        exc.outcome = outcome
-        raise exc
-    return outcome
+    return verified(TokensOutcome(jwks, _presence(ctx, answer), idt, at, answer.refresh_token))
 
 
 async def jwks_of(ctx: StepContext, meta: discovery.ProviderMetadata) -> dict[str, Any] | None:

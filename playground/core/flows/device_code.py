@@ -23,7 +23,7 @@ from playground.core.flow.device_polling import (
 from playground.core.flow.device_user import DeviceUserOutcome, run_user
 from playground.core.flow.flowspec import FlowSpec, StepKey, StepSpec
 from playground.core.flow.stepinfo import ClientConfig
-from playground.core.flowerrors import FlowError, TokenVerificationError
+from playground.core.flowerrors import FlowError
 from playground.core.flows.auth_code import DISCOVERY, TOKENS, USERINFO
 from playground.core.jose import jwt
 from playground.core.protocol import token
@@ -79,26 +79,8 @@ async def run_device_authorization(ctx: steps.StepContext) -> DeviceAuthorizatio
 
 async def run_verify(ctx: steps.StepContext) -> steps.TokensOutcome:
     """The access token (RFC 9068 §4) and the id_token (OIDC Core §3.1.3.7), no nonce."""
-    meta = ctx.outcome(DISCOVERY)
     answer = ctx.outcome(TOKEN).response
-    jwks = await steps.jwks_of(ctx, meta)
-    inputs, client_id = ctx.inputs(TOKENS), str(ctx.inputs(TOKEN)["client_id"])
-    base = jwt.Expectations(issuer=meta.issuer, leeway=float(inputs.get("leeway") or 60.0),
-                            algorithms=tuple(inputs.get("algorithms") or jwt.DEFAULT_ALGORITHMS))
-    access = jwt.verify(answer.access_token, jwks, kind="access_token", now=ctx.now(),
-                        expect=base)
-    expect = jwt.Expectations(issuer=base.issuer, audience=client_id, client_id=client_id,
-                              no_nonce_reason=NO_NONCE, access_token=answer.access_token,
-                              algorithms=base.algorithms, leeway=base.leeway)
-    idt = (jwt.verify(answer.id_token, jwks, kind="id_token", now=ctx.now(), expect=expect)
-           if answer.id_token else None)
-    outcome = steps.TokensOutcome(jwks, _presence(ctx, answer), idt, access,
-                                  answer.refresh_token)
-    if not outcome.ok:
-        exc = TokenVerificationError(steps.failure_text(outcome), rfc=steps.failure_rfc(outcome))
-        exc.outcome = outcome
-        raise exc
-    return outcome
+    return await steps.verify_without_nonce(ctx, _presence(ctx, answer), NO_NONCE)
 
 
 def _presence(ctx: steps.StepContext, answer: token.TokenResponse) -> tuple[CheckResult, ...]:

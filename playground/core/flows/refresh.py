@@ -15,7 +15,7 @@ from playground.core.checks import CheckResult
 from playground.core.flow import steps
 from playground.core.flow.flowspec import FlowSpec, StepSpec
 from playground.core.flow.stepinfo import ClientConfig
-from playground.core.flowerrors import FlowError, TokenVerificationError
+from playground.core.flowerrors import FlowError
 from playground.core.flows.auth_code import DISCOVERY, TOKEN, TOKENS
 from playground.core.jose import jwt
 from playground.core.protocol import token
@@ -45,38 +45,13 @@ def build_request(ctx: steps.StepContext) -> HttpRequest:
 
 
 async def run_refresh(ctx: steps.StepContext) -> steps.TokenOutcome:
-    request = build_request(ctx)
-    response = await steps.fetch(ctx, request)
-    parsed = token.parse_token_response(
-        response.status_code, response.headers.get("content-type"), response.content)
-    return steps.TokenOutcome(request, parsed)
+    return await steps.send_token_request(ctx, build_request(ctx))
 
 
 async def run_verify(ctx: steps.StepContext) -> steps.TokensOutcome:
     """The new access token (RFC 9068 §4) and id_token (OIDC Core §12.2), and the rotation."""
-    meta = ctx.outcome(DISCOVERY)
     answer = ctx.outcome(TOKEN).response
-    jwks = await steps.jwks_of(ctx, meta)
-    client_id = str(ctx.inputs(TOKEN)["client_id"])
-    inputs = ctx.inputs(TOKENS)
-    common = {"issuer": meta.issuer, "leeway": float(inputs.get("leeway") or 60.0),
-              "algorithms": tuple(inputs.get("algorithms") or jwt.DEFAULT_ALGORITHMS)}
-    access = jwt.verify(answer.access_token, jwks, kind="access_token", now=ctx.now(),
-                        expect=jwt.Expectations(**common))
-    id_token = None
-    if answer.id_token:
-        id_token = jwt.verify(answer.id_token, jwks, kind="id_token", now=ctx.now(),
-                              expect=jwt.Expectations(
-                                  **common, audience=client_id, client_id=client_id,
-                                  access_token=answer.access_token,
-                                  no_nonce_reason=REFRESHED_NO_NONCE))
-    outcome = steps.TokensOutcome(jwks, (_rotation(ctx, answer),), id_token, access,
-                                  answer.refresh_token)
-    if not outcome.ok:
-        exc = TokenVerificationError(steps.failure_text(outcome), rfc=steps.failure_rfc(outcome))
-        exc.outcome = outcome
-        raise exc
-    return outcome
+    return await steps.verify_without_nonce(ctx, (_rotation(ctx, answer),), REFRESHED_NO_NONCE)
 
 
 def _rotation(ctx: steps.StepContext, answer: token.TokenResponse) -> CheckResult:
