@@ -109,6 +109,31 @@ class ExpiredToken(OAuthError):
     error = "expired_token"
 
 
+class InvalidDPoPProof(OAuthError):
+    """RFC 9449 §5 and §7.1: the DPoP proof is missing, malformed or fails a §4.3 check."""
+
+    error = "invalid_dpop_proof"
+
+
+class UseDPoPNonce(OAuthError):
+    """RFC 9449 §8 (token endpoint) and §9 (resource server): send a proof with the nonce in
+    the `DPoP-Nonce` header."""
+
+    error = "use_dpop_nonce"
+
+
+class InvalidRequestUri(OAuthError):
+    """RFC 9126 §2.3, RFC 9101 §10.2: the `request_uri` is unknown, expired or used."""
+
+    error = "invalid_request_uri"
+
+
+class InvalidRequestObject(OAuthError):
+    """RFC 9101 §10.2: the request object is invalid (signature, claims, algorithm)."""
+
+    error = "invalid_request_object"
+
+
 ERRORS_BY_CODE: dict[str, type[OAuthError]] = {
     cls.error: cls
     for cls in (
@@ -127,5 +152,10 @@ ERRORS_BY_CODE: dict[str, type[OAuthError]] = {
         AuthorizationPending,
         SlowDown,
         ExpiredToken,
+        InvalidDPoPProof,
+        UseDPoPNonce,
+        InvalidRequestUri,
+        InvalidRequestObject,
+        InvalidTarget,
     )
 }

@@ -13,9 +13,20 @@ Written as users write them: a public client (`authMethods: ["none"]`, RFC 6749 
 mode of the `code` response type (OAuth 2.0 Multiple Response Type Encoding Practices §2.1);
 `ClientsFile.defaulted` says which clients got it, so `serve` can say so.
 
-One field beyond the seed's: `postLogoutRedirect`, the URIs a sign-out may return to (OpenID
-Connect RP-Initiated Logout 1.0 §3.1 `post_logout_redirect_uris`), optional, empty by default
-(then the server shows its own signed-out page), each an absolute URI without a fragment.
+Fields beyond the seed's, each optional, named in its style after the registration metadata
+they stand for:
+- `postLogoutRedirect`: the URIs a sign-out may return to (OpenID Connect RP-Initiated Logout
+  1.0 §3.1 `post_logout_redirect_uris`), each an absolute URI without a fragment;
+- `jwks` (an inline `{"keys": [...]}`, RFC 7591 §2) or `jwksUri` (`jwks_uri`): the public keys
+  of a `private_key_jwt` client (RFC 7523 §2.2, OIDC Core §9) and of its request objects
+  (RFC 9101 §4); never both;
+- `tokenEndpointAuthSigningAlg` (`token_endpoint_auth_signing_alg`, OIDC Registration §2): the
+  one algorithm its client assertions may use;
+- `requirePushedAuthorizationRequests` (RFC 9126 §6): authorization requests only via PAR;
+- `dpopBound` (RFC 9449 §5.2 `dpop_bound_access_tokens`): every token request needs a proof;
+- `idTokenSignedResponseAlg` (OIDC Registration §2 `id_token_signed_response_alg`): RS256
+  by default, or ES256, PS256, EdDSA.
+A `private_key_jwt` client has no secret.
 """
 
 from __future__ import annotations
@@ -29,7 +40,15 @@ from pathlib import Path
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
-AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post")
+from playground.core.jose.jwk import JwkError, public_key_of
+
+AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post", "client_secret_jwt",
+                "private_key_jwt")
+SECRET_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jwt")
+ID_TOKEN_ALGORITHMS = ("RS256", "ES256", "PS256", "EdDSA")
+ASSERTION_ALGORITHMS = {"client_secret_jwt": ("HS256", "HS384", "HS512"),
+                        "private_key_jwt": ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+                                            "ES256", "ES384", "ES512", "EdDSA")}
 LIST_FIELDS = ("redirect", "grantTypes", "responseTypes", "responseModes", "authMethods", "scopes")
 DEFAULTS: dict[str, tuple[str, ...]] = {"responseModes": ("query",)}  # field left out -> value
 BROWSER_FIELDS = ("redirect", "responseTypes", "responseModes")  # a machine client may omit
@@ -57,6 +76,12 @@ class Client:
     scopes: tuple[str, ...]
     name: str = field(default="")
     postLogoutRedirect: tuple[str, ...] = ()  # OIDC RP-Initiated Logout §3.1
+    jwks: dict[str, Any] | None = None  # RFC 7591 §2 `jwks`
+    jwksUri: str = ""  # RFC 7591 §2 `jwks_uri`
+    tokenEndpointAuthSigningAlg: str = ""  # OIDC Registration §2
+    requirePushedAuthorizationRequests: bool = False  # RFC 9126 §6
+    dpopBound: bool = False  # RFC 9449 §5.2
+    idTokenSignedResponseAlg: str = "RS256"  # OIDC Registration §2
 
     @property
     def is_public(self) -> bool:
@@ -89,7 +114,23 @@ class Client:
             data["name"] = self.name
         if self.postLogoutRedirect:
             data["postLogoutRedirect"] = list(self.postLogoutRedirect)
+        for name, empty in OPTIONAL_FIELDS.items():
+            if getattr(self, name) != empty:
+                data[name] = getattr(self, name)
         return data
+
+    @property
+    def has_keys(self) -> bool:
+        """Whether the client registered public keys (`jwks` or `jwksUri`)."""
+        return self.jwks is not None or bool(self.jwksUri)
+
+
+# The optional fields beyond the seed's (and postLogoutRedirect), with their empty values.
+OPTIONAL_FIELDS: dict[str, Any] = {
+    "jwks": None, "jwksUri": "", "tokenEndpointAuthSigningAlg": "",
+    "requirePushedAuthorizationRequests": False, "dpopBound": False,
+    "idTokenSignedResponseAlg": "RS256",
+}
 
 
 def client_from_dict(data: object, where: str = "client") -> Client:
@@ -113,7 +154,8 @@ def client_from_dict(data: object, where: str = "client") -> Client:
     if "client_credentials" in values["grantTypes"] and "none" in methods:
         raise ClientsFileError(f"{where}: grantTypes has client_credentials, which only a "
                                "confidential client may use (RFC 6749 §4.4): give authMethods "
-                               "client_secret_basic or client_secret_post and a secret")
+                               "client_secret_basic or client_secret_post and a secret, or "
+                               "private_key_jwt and jwks")
     return Client(
         id=client_id, secret=_secret(data, methods, where), firstParty=first_party,
         name=_string_field(data, "name", where, allow_empty=True, optional=True),
@@ -121,7 +163,67 @@ def client_from_dict(data: object, where: str = "client") -> Client:
         responseTypes=values["responseTypes"], responseModes=values["responseModes"],
         authMethods=methods, scopes=values["scopes"],
         postLogoutRedirect=_post_logout_redirects(data, where),
+        **_key_fields(data, methods, where),
     )
+
+
+def _key_fields(data: dict[str, Any], methods: tuple[str, ...], where: str) -> dict[str, Any]:
+    """`jwks`/`jwksUri`, the signing algorithms and the PAR and DPoP flags, each checked."""
+    jwks, jwks_uri = data.get("jwks"), data.get("jwksUri")
+    if jwks is not None and jwks_uri is not None:
+        raise ClientsFileError(f"{where}: give 'jwks' or 'jwksUri', not both (RFC 7591 §2)")
+    if jwks is not None:
+        _check_jwks(jwks, where)
+    if jwks_uri is not None:
+        _check_redirect(_string_field(data, "jwksUri", where, allow_empty=False), where,
+                        "jwksUri")
+    if "private_key_jwt" in methods and jwks is None and jwks_uri is None:
+        raise ClientsFileError(f"{where}: authMethods has private_key_jwt, so the client needs "
+                               "its public keys: give 'jwks' ({\"keys\": [...]}) or 'jwksUri' "
+                               "(RFC 7523 §2.2, OIDC Core §9)")
+    alg = _string_field(data, "tokenEndpointAuthSigningAlg", where, allow_empty=True,
+                        optional=True)
+    allowed = [a for m in methods for a in ASSERTION_ALGORITHMS.get(m, ())]
+    if alg and alg not in allowed:
+        choices = ", ".join(allowed) or "(none: add private_key_jwt or client_secret_jwt)"
+        raise ClientsFileError(f"{where}: field 'tokenEndpointAuthSigningAlg' is {alg!r}; with "
+                               f"these authMethods use one of {choices}")
+    id_alg = _string_field(data, "idTokenSignedResponseAlg", where, allow_empty=False,
+                           optional=True) or "RS256"
+    if id_alg not in ID_TOKEN_ALGORITHMS:
+        raise ClientsFileError(f"{where}: field 'idTokenSignedResponseAlg' is {id_alg!r}; use "
+                               f"one of {', '.join(ID_TOKEN_ALGORITHMS)} ('none' is never "
+                               "allowed, RFC 8725 §3.1)")
+    return {"jwks": jwks, "jwksUri": jwks_uri or "", "tokenEndpointAuthSigningAlg": alg,
+            "idTokenSignedResponseAlg": id_alg,
+            "requirePushedAuthorizationRequests": _flag(data, "requirePushedAuthorizationRequests",
+                                                        where),
+            "dpopBound": _flag(data, "dpopBound", where)}
+
+
+def _check_jwks(jwks: object, where: str) -> None:
+    """RFC 7517 §5: an object with a non-empty `keys` list of public JWKs."""
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, dict) for k in keys):
+        raise ClientsFileError(f"{where}: field 'jwks' must be a JWK Set, {{\"keys\": [...]}} "
+                               "with at least one key (RFC 7517 §5)")
+    for i, key in enumerate(keys):
+        if "d" in key or "k" in key:
+            raise ClientsFileError(f"{where}: field 'jwks' key [{i}] holds private or secret "
+                                   "material ('d' or 'k'); register the public key only")
+        try:
+            public_key_of(key)
+        except JwkError as exc:
+            raise ClientsFileError(f"{where}: field 'jwks' key [{i}]: {exc}") from None
+
+
+def _flag(data: dict[str, Any], name: str, where: str) -> bool:
+    value = data.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ClientsFileError(f"{where}: field {name!r} must be true or false")
+    return value
 
 
 def _post_logout_redirects(data: dict[str, Any], where: str) -> tuple[str, ...]:
@@ -150,12 +252,13 @@ def _secret(data: dict[str, Any], methods: tuple[str, ...], where: str) -> str:
     """RFC 6749 §2.3.1: a client authenticating with a password needs one; a public client
     (§2.1, `none`) has none, so its `secret` may be left out, null or ""."""
     secret = _string_field(data, "secret", where, allow_empty=True, optional=True)
-    needs = [m for m in methods if m != "none"]
+    needs = [m for m in methods if m in SECRET_METHODS]
     if not secret and needs:
         state = "empty" if data.get("secret") == "" else "missing"
         raise ClientsFileError(
             f"{where}: field 'secret' is {state} but authMethods {', '.join(needs)} needs one "
-            "(use authMethods [\"none\"] for a public client)"
+            "(use authMethods [\"none\"] for a public client, or [\"private_key_jwt\"] with "
+            "'jwks' for a client that signs with a key)"
         )
     return secret
 

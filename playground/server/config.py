@@ -45,3 +45,7 @@ class ServerConfig:
     # RFC 8707 resources tokens may be issued for (besides the registered clients' ids, which a
     # token exchange's `audience` may also name); any other target is invalid_target.
     resources: tuple[str, ...] = ("https://api.example",)
+    par_ttl: int = 60  # RFC 9126 §2.2: a request_uri's expires_in (seconds)
+    require_par: bool = False  # RFC 9126 §5: every client must push its requests
+    dpop_nonce: bool = False  # RFC 9449 §8: require a server-provided nonce in DPoP proofs
+    dpop_window: float = 60.0  # RFC 9449 §11.1: how far a proof's iat may be from now

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from playground.core.clock import AdjustableClock
+from playground.server.client_keys import ClientKeys
 from playground.server.clients import ClientRegistry
 from playground.server.config import ServerConfig
 from playground.server.device_attempts import UserCodeAttempts
 from playground.server.device_store import DeviceStore
+from playground.server.expiring import ExpiringMap
 from playground.server.faults import FaultSwitches
 from playground.server.keys import KeySet
 from playground.server.sessions import InteractionStore, LoginSessions
@@ -19,6 +22,13 @@ from playground.server.signing_helpers import ProcessSigner
 from playground.server.store import TokenStore
 from playground.server.tokens import TokenIssuer
 from playground.server.trace import TraceStore
+
+
+# A client assertion or request object may live at most this long (its `exp` at most this far
+# ahead), so remembering its `jti` this long refuses every replay with a bounded store.
+ASSERTION_MAX_LIFETIME = 600.0
+REPLAY_CAP = 50_000
+PUSHED_CAP = 10_000
 
 
 @dataclass(slots=True)
@@ -35,6 +45,12 @@ class ServerContext:
     sessions: LoginSessions
     devices: DeviceStore
     device_attempts: UserCodeAttempts
+    client_keys: ClientKeys  # RFC 7523 §3, RFC 9101 §6.2: the clients' public keys
+    # Single-use identifiers, each kept as long as the JWT it came in could be accepted:
+    assertion_jtis: ExpiringMap[tuple[str, str], bool]  # RFC 7523 §3 (7): (client_id, jti)
+    dpop_jtis: ExpiringMap[str, bool]  # RFC 9449 §11.1: proof jtis within the iat window
+    request_object_jtis: ExpiringMap[tuple[str, str], bool]  # RFC 9101 §10.8
+    pushed_requests: ExpiringMap[str, Any]  # RFC 9126 §2.2: request_uri -> pushed request
     compat_seed: bool = False
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
     faults: FaultSwitches = field(default_factory=FaultSwitches)
@@ -59,5 +75,10 @@ class ServerContext:
             sessions=LoginSessions(clock),
             devices=DeviceStore(clock, config.device_code_ttl, config.device_interval),
             device_attempts=UserCodeAttempts(clock),
+            client_keys=ClientKeys(clock),
+            assertion_jtis=ExpiringMap(clock, ASSERTION_MAX_LIFETIME, REPLAY_CAP),
+            dpop_jtis=ExpiringMap(clock, 2 * config.dpop_window + 5, REPLAY_CAP),
+            request_object_jtis=ExpiringMap(clock, ASSERTION_MAX_LIFETIME, REPLAY_CAP),
+            pushed_requests=ExpiringMap(clock, config.par_ttl, PUSHED_CAP),
             compat_seed=config.compat_seed, allowed_hosts=frozenset(hosts),
         )

@@ -74,7 +74,9 @@ def _entry(**changes: Any) -> dict[str, Any]:
     (_entry(redirect=["/relative"]), "client [1]: field 'redirect'"),
     (_entry(redirect=["http://x.example/cb#frag"]), "client [1]: field 'redirect'"),
     (_entry(firstParty="no"), "client [1]: field 'firstParty'"),
-    (_entry(authMethods=["private_key_jwt"]), "client [1]: field 'authMethods'"),
+    (_entry(authMethods=["tls_client_auth"]), "client [1]: field 'authMethods'"),
+    (_entry(authMethods=["private_key_jwt"]), "client [1]: authMethods has private_key_jwt, so "
+     "the client needs its public keys"),
     (_entry(authMethods=["client_secret_basic"], secret=""), "client [1]: field 'secret'"),
     (_entry(authMethods=["client_secret_post"], secret=...), "client [1]: field 'secret' is "
      "missing but authMethods client_secret_post needs one"),
