@@ -35,6 +35,7 @@ from playground.server import (
     interaction,
     logout,
     logout_pages,
+    par,
     revocation,
     token_endpoint,
     userinfo,
@@ -58,8 +59,10 @@ ErrorRenderer = Callable[[Request, OAuthError], Response]
 
 def _json_error(request: Request, error: OAuthError) -> Response:
     headers = None
-    if error.status_code == 401:
+    if isinstance(error, client_auth.BasicAuthFailed):  # RFC 6749 §5.2: Basic only
         headers = {"WWW-Authenticate": client_auth.BASIC_CHALLENGE}
+    extra = getattr(error, "headers", None)  # e.g. RFC 9449 §8 DPoP-Nonce
+    headers = {**(headers or {}), **extra} if isinstance(extra, dict) else headers
     return error_response(error, headers)
 
 
@@ -114,6 +117,7 @@ ENDPOINTS = (
     Endpoint("/interaction/{uid}/consent", "consent", interaction.consent, ("POST",),
              on_error=interaction.interaction_error, on_fault=interaction.fault_page),
     Endpoint("/oauth2/token", "token", token_endpoint.token, ("POST",), cors="POST"),
+    Endpoint("/oauth2/par", "par", par.par, ("POST",), cors="POST"),  # RFC 9126 §2
     Endpoint("/oauth2/device_authorization", "device_authorization",
              device_authorization.device_authorization, ("POST",)),
     Endpoint(device_verification.PATH, "device", device_verification.page,

@@ -5,6 +5,11 @@ the redirect URI are shown to the user and never redirected (RFC 6749 §4.1.2.1:
 authorization server SHOULD inform the resource owner of the error and MUST NOT automatically
 redirect the user-agent to the invalid redirection URI"); every other error redirects with
 `error`, `error_description`, `state` and `iss` (RFC 9207 §2).
+
+A `request_uri` (RFC 9126 §4) or signed `request` object (RFC 9101) is resolved into plain
+parameters first (playground.server.request_object, async: it may fetch a jwksUri); its errors
+are pages too. A client or server that requires PAR refuses a request not pushed (RFC 9126 §5),
+redirected, since client and redirect URI are verified by then.
 """
 
 from __future__ import annotations
@@ -43,14 +48,6 @@ class ConsentRequired(OAuthError):
     error = "consent_required"
 
 
-class RequestNotSupported(OAuthError):
-    error = "request_not_supported"
-
-
-class RequestUriNotSupported(OAuthError):
-    error = "request_uri_not_supported"
-
-
 class PageError(Exception):
     """An error about the client or redirect URI: shown as a page, never redirected."""
 
@@ -69,8 +66,12 @@ class RedirectError(Exception):
         self.state = state
 
 
-def validate(params: Params, ctx: ServerContext, trace: TraceBuilder) -> AuthorizationRequest:
-    """Run every check in order; raise `PageError` or `RedirectError` at the first failure."""
+def validate(params: Params, ctx: ServerContext, trace: TraceBuilder, *,
+             pushed: bool = False) -> AuthorizationRequest:
+    """Run every check in order; raise `PageError` or `RedirectError` at the first failure.
+
+    `params` are plain parameters: a `request` or `request_uri` was already resolved by
+    playground.server.request_object; `pushed` says they came through PAR (RFC 9126 §4)."""
     trace.check("request parsed", True, params.describe(), "RFC 6749 §3.1")
     try:
         client = _client(params, ctx, trace)
@@ -79,6 +80,7 @@ def validate(params: Params, ctx: ServerContext, trace: TraceBuilder) -> Authori
         raise PageError(exc) from None
     state = None if "state" in params.duplicates else params.get("state")
     try:
+        _pushed_if_required(ctx, client, pushed, trace)
         return _request(params, ctx, trace, client, redirect_uri, given, state)
     except OAuthError as exc:
         raise RedirectError(exc, redirect_uri, state) from None
@@ -169,7 +171,6 @@ def _request(params: Params, ctx: ServerContext, trace: TraceBuilder, client: Cl
     trace.require("no parameter is repeated", not params.duplicates,
                   InvalidRequest(f"parameter(s) {', '.join(params.duplicates)} repeated; each "
                                  "parameter may appear once", rfc="RFC 6749 §3.1"))
-    _unsupported_features(params, trace)
     _response_type(params, client, trace)
     scopes = _scopes(params, client, trace)
     challenge, method = pkce_rules.check_challenge(params, ctx, client, trace)
@@ -181,11 +182,13 @@ def _request(params: Params, ctx: ServerContext, trace: TraceBuilder, client: Cl
     )
 
 
-def _unsupported_features(params: Params, trace: TraceBuilder) -> None:
-    trace.require("no request object", "request" not in params, RequestNotSupported(
-        "request objects are not supported", rfc="OIDC Core §6.1"))
-    trace.require("no request_uri", "request_uri" not in params, RequestUriNotSupported(
-        "request_uri is not supported", rfc="OIDC Core §6.2"))
+def _pushed_if_required(ctx: ServerContext, client: Client, pushed: bool,
+                        trace: TraceBuilder) -> None:
+    """RFC 9126 §5: a client (or server) that requires PAR refuses a request not pushed."""
+    required = client.requirePushedAuthorizationRequests or ctx.config.require_par
+    trace.require("request was pushed, if PAR is required", pushed or not required,
+                  InvalidRequest("this client must use pushed authorization requests "
+                                 "(POST /oauth2/par, then request_uri)", rfc="RFC 9126 §5"))
 
 
 def _response_type(params: Params, client: Client, trace: TraceBuilder) -> None:

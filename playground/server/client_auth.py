@@ -2,10 +2,12 @@
 
 RFC 6749 §2.3: a client uses one authentication method per request; §2.3.1 defines
 `client_secret_basic` (HTTP Basic with form-urlencoded id and secret, RFC 7617) and
-`client_secret_post`; public clients (`none`) send only `client_id` (§3.2.1). Secrets are compared
-in constant time. A failed Basic authentication answers 401 with `WWW-Authenticate` (§5.2).
-The request body is `application/x-www-form-urlencoded` (§4.1.3), or JSON for the seed's browser
-code (accepted with a lint finding).
+`client_secret_post`; JWT assertions (`client_secret_jwt`, `private_key_jwt`, RFC 7523 §2.2) are
+checked in playground.server.client_assertion; public clients (`none`) send only `client_id`
+(§3.2.1). Secrets are compared in constant time. A failed Basic authentication answers 401 with
+`WWW-Authenticate` (§5.2); other 401s carry no Basic challenge. The request body is
+`application/x-www-form-urlencoded` (§4.1.3), or JSON for the seed's browser code (accepted with
+a lint finding).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import unquote
 from starlette.requests import Request
 
 from playground.core.errors import InvalidClient, InvalidRequest
+from playground.server.client_assertion import authenticate_assertion, has_assertion
 from playground.server.clients import Client
 from playground.server.context import ServerContext
 from playground.server.http import Params, read_body
@@ -66,11 +69,18 @@ def _basic_credentials(header: str) -> tuple[str, str]:
     return unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
 
 
-def authenticate(request: Request, params: Params, ctx: ServerContext,
-                  trace: TraceBuilder) -> tuple[Client, str]:
+async def authenticate(request: Request, params: Params, ctx: ServerContext,
+                       trace: TraceBuilder) -> tuple[Client, str]:
+    """The authenticated client and its method (RFC 6749 §2.3, RFC 7523 §2.2)."""
     header = request.headers.get("authorization", "")
     basic = header[:6].lower() == "basic "
     body_secret = params.get("client_secret")
+    if has_assertion(params):
+        trace.require("one client authentication method", not (basic or body_secret),
+                      InvalidRequest("a client_assertion must be the only client "
+                                     "authentication: no Authorization header or client_secret "
+                                     "with it", rfc="RFC 6749 §2.3"))
+        return await authenticate_assertion(params, request.url.path, ctx, trace)
     trace.require("one client authentication method", not (basic and body_secret),
                   InvalidRequest("use either the Authorization header or client_secret in the "
                                  "body, not both", rfc="RFC 6749 §2.3"))

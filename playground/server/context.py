@@ -23,12 +23,17 @@ from playground.server.store import TokenStore
 from playground.server.tokens import TokenIssuer
 from playground.server.trace import TraceStore
 
-
 # A client assertion or request object may live at most this long (its `exp` at most this far
 # ahead), so remembering its `jti` this long refuses every replay with a bounded store.
 ASSERTION_MAX_LIFETIME = 600.0
 REPLAY_CAP = 50_000
 PUSHED_CAP = 10_000
+
+
+def _id_alg(clients: ClientRegistry, client_id: str) -> str:
+    """OIDC Registration §2: the client's `idTokenSignedResponseAlg`, RS256 by default."""
+    client = clients.get(client_id)
+    return client.idTokenSignedResponseAlg if client is not None else "RS256"
 
 
 @dataclass(slots=True)
@@ -69,7 +74,8 @@ class ServerContext:
             store=TokenStore(clock, config.code_ttl, config.refresh_token_ttl,
                              config.access_token_ttl),
             tokens=TokenIssuer(issuer, keys, clock, access_ttl=config.access_token_ttl,
-                               id_ttl=config.id_token_ttl, signer=signer),
+                               id_ttl=config.id_token_ttl, signer=signer,
+                               id_alg=lambda cid: _id_alg(clients, cid)),
             traces=traces or TraceStore(clock, config.trace_limit),
             interactions=InteractionStore(clock, config.interaction_ttl),
             sessions=LoginSessions(clock),

@@ -31,7 +31,7 @@ async def device_authorization(request: Request, ctx: ServerContext,
                                trace: TraceBuilder) -> Response:
     """POST /oauth2/device_authorization."""
     params = await read_params(request, ctx, trace)
-    client, _method = authenticate(request, params, ctx, trace)
+    client, _method = await authenticate(request, params, ctx, trace)
     trace.require("client may use the device_code grant", client.allows_grant(GRANT_TYPE),
                   UnauthorizedClient(f"the client is not registered for {GRANT_TYPE}",
                                      rfc="RFC 8628 §3.1, RFC 6749 §5.2"))

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from playground.core.errors import AccessDenied, OAuthError
-from playground.server import device_verification, pages
+from playground.server import device_verification, pages, request_object
 from playground.server.authorize import (
     AuthorizationRequest,
     PageError,
@@ -56,7 +56,8 @@ async def authorize(request: Request, ctx: ServerContext, trace: TraceBuilder) -
     else:
         params = Params.from_query(request.scope["query_string"])
     try:
-        auth = validate(params, ctx, trace)
+        resolved = await _resolve(params, ctx, trace)
+        auth = validate(resolved.params, ctx, trace, pushed=resolved.pushed)
         if "none" in auth.prompts:
             session = ctx.sessions.get(request.cookies.get(SESSION_COOKIE))
             session = silent(auth, session, ctx.clock.now(), trace)
@@ -74,6 +75,16 @@ async def authorize(request: Request, ctx: ServerContext, trace: TraceBuilder) -
     trace.outcome = f"interaction {item.uid} started; user must sign in"
     cookie = f"{COOKIE}={item.binding}; Path={item.path}; HttpOnly; SameSite=Lax"
     return redirect(item.path, 302, {"Set-Cookie": cookie})
+
+
+async def _resolve(params: Params, ctx: ServerContext,
+                   trace: TraceBuilder) -> request_object.Resolved:
+    """`request_uri` (RFC 9126 §4) and `request` (RFC 9101 §5) as plain parameters. Their
+    errors are pages: the redirect URI they carry cannot be trusted before they are verified."""
+    try:
+        return await request_object.resolve(params, ctx, trace)
+    except OAuthError as exc:
+        raise PageError(exc) from None
 
 
 def page_error(request: Request, error: OAuthError, status: int | None = None,

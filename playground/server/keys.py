@@ -1,13 +1,14 @@
 """Signing keys and the JWK Set the server publishes.
 
-RFC 7517 §5 (JWK Set), RFC 7518 §6.2-§6.3 (EC and RSA public key parameters), RFC 7638
-(thumbprint, used as the `kid`). Two keys, both published: RS256 (RSA-2048) signs id_tokens —
-OIDC Core §15.1 makes RS256 the one algorithm every OP must support and clients default to it —
-and ES256 (P-256) signs the RFC 9068 access tokens, which only this server verifies: an ES256
-signature costs ~25 µs against ~210 µs for RS256 (see benchmarks/README.md). RSA key
-generation costs ~100 ms, so it runs in a background thread started with the server; the first
-id_token or JWKS request waits for it. Keys never leave the process. `alg: none` is never
-produced (RFC 8725 §3.1).
+RFC 7517 §5 (JWK Set), RFC 7518 §6.2-§6.3 (EC and RSA public key parameters), RFC 7638 (thumbprint,
+used as the `kid`), RFC 8037 §2 (OKP keys for EdDSA). Published keys: RS256 (RSA-2048) signs
+id_tokens — OIDC Core §15.1 makes RS256 the one algorithm every OP must support and clients default
+to it — and ES256 (P-256) signs the RFC 9068 access tokens, which only this server verifies: an
+ES256 signature costs ~25 µs against ~210 µs for RS256 (see benchmarks/README.md); and one key each
+for id_tokens in ES256, PS256 (another RSA key) and EdDSA (Ed25519), for clients registered with
+that `idTokenSignedResponseAlg` (OIDC Registration §2). RSA key generation costs ~100 ms, so it runs
+in a background thread started with the server; the first id_token or JWKS request waits for it.
+Keys never leave the process. `alg: none` is never produced (RFC 8725 §3.1).
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ import json
 import threading
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 ALGORITHM = "RS256"          # id_tokens (OIDC Core §15.1)
 ACCESS_ALGORITHM = "ES256"   # access tokens (RFC 9068 §2.1 allows any asymmetric algorithm)
+# OIDC Registration §2 `id_token_signed_response_alg`: each has its own key (and `kid`).
+ID_TOKEN_ALGORITHMS = ("RS256", "ES256", "PS256", "EdDSA")
+RSA_ALGORITHMS = ("RS256", "PS256")
 
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 
 
 def _b64(raw: bytes) -> str:
@@ -40,14 +45,20 @@ def _members(key: PrivateKey) -> dict[str, str]:
     if isinstance(key, rsa.RSAPrivateKey):
         rsa_numbers = key.public_key().public_numbers()
         return {"e": _b64_uint(rsa_numbers.e), "kty": "RSA", "n": _b64_uint(rsa_numbers.n)}
+    if isinstance(key, ed25519.Ed25519PrivateKey):  # RFC 8037 §2: an OKP key
+        raw = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                            serialization.PublicFormat.Raw)
+        return {"crv": "Ed25519", "kty": "OKP", "x": _b64(raw)}
     ec_numbers = key.public_key().public_numbers()
     return {"crv": "P-256", "kty": "EC", "x": _b64_uint(ec_numbers.x, 32),
             "y": _b64_uint(ec_numbers.y, 32)}
 
 
 def _generate(alg: str) -> PrivateKey:
-    if alg == "RS256":
+    if alg in RSA_ALGORITHMS:
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if alg == "EdDSA":
+        return ed25519.Ed25519PrivateKey.generate()
     return ec.generate_private_key(ec.SECP256R1())
 
 
@@ -59,7 +70,7 @@ class SigningKey:
         self._key: PrivateKey | None = None
         self._jwk: dict[str, Any] = {}
         self._thread: threading.Thread | None = None
-        if alg == "RS256":
+        if alg in RSA_ALGORITHMS:
             self._thread = threading.Thread(target=self._create, name="keygen", daemon=True)
             self._thread.start()
         else:
@@ -101,11 +112,24 @@ class SigningKey:
 
 
 class KeySet:
-    """The server's signing keys: `current` signs id_tokens (RS256), `access` access tokens
-    (ES256); all are published."""
+    """The server's signing keys: `current` signs id_tokens (RS256, the default), `access`
+    access tokens (ES256), and one more key per other id_token algorithm (ES256, PS256, EdDSA,
+    OIDC Registration §2); all are published, each with its `alg`."""
 
     def __init__(self) -> None:
         self.keys = [SigningKey(ALGORITHM), SigningKey(ACCESS_ALGORITHM)]
+        self.keys += [SigningKey(alg) for alg in ID_TOKEN_ALGORITHMS[1:]]
+
+    def id_key(self, alg: str) -> SigningKey:
+        """The key signing id_tokens with `alg` (RS256 when `alg` is not one of ours)."""
+        if alg == ALGORITHM or alg not in ID_TOKEN_ALGORITHMS:
+            return self.current
+        return next(k for k in self.keys[2:] if k.alg == alg)
+
+    @property
+    def id_keys(self) -> list[SigningKey]:
+        """Every key that signs id_tokens (not the access token key)."""
+        return [self.current, *self.keys[2:]]
 
     @property
     def current(self) -> SigningKey:

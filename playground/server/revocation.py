@@ -25,7 +25,7 @@ from playground.server.trace import TraceBuilder
 async def _token_param(request: Request, ctx: ServerContext,
                        trace: TraceBuilder) -> tuple[Client, str, Params]:
     params = await read_params(request, ctx, trace)
-    client, _ = authenticate(request, params, ctx, trace)
+    client, _ = await authenticate(request, params, ctx, trace)
     token = params.get("token")
     trace.require("token is present", token is not None,
                   InvalidRequest("token is missing", rfc="RFC 7009 §2.1"))
@@ -80,5 +80,7 @@ def _access_info(ctx: ServerContext, token: str, client: Client) -> dict[str, An
     claims = _own_access_token(ctx, token, client)
     if claims is None or ctx.store.is_revoked(str(claims.get("jti"))):
         return None
-    keep = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time")
-    return {"active": True, "token_type": "Bearer", **{k: claims[k] for k in keep if k in claims}}
+    keep = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time", "cnf")
+    token_type = "DPoP" if "cnf" in claims else "Bearer"  # RFC 9449 §6.2
+    return {"active": True, "token_type": token_type,
+            **{k: claims[k] for k in keep if k in claims}}

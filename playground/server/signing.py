@@ -1,10 +1,10 @@
 """Signing the token response's JWTs, and the signer the server's thread uses.
 
 RFC 7515 §3.1 (JWS compact serialization) via PyJWT; OIDC Core §3.1.3.6 (`at_hash`). A token
-response signs two JWTs: the access token (ES256, RFC 9068) and, for `openid`, the id_token
-(RS256, OIDC Core §15.1) whose `at_hash` is taken from the signed access token, so both are signed
-together, in that order. `sign_request` does it, in the server's thread (`InlineSigner`) or in a
-helper process (`signing_helpers.ProcessSigner`, `signer_worker`).
+response signs two JWTs: the access token (ES256, RFC 9068) and, for `openid`, the id_token (RS256,
+OIDC Core §15.1, or the client's ES256, PS256 or EdDSA) whose `at_hash` is taken from the signed
+access token, so both are signed together, in that order. `sign_request` does it, in the server's
+thread (`InlineSigner`) or in a helper process (`signing_helpers.ProcessSigner`, `signer_worker`).
 """
 
 from __future__ import annotations

@@ -54,6 +54,7 @@ class Grant:
     nonce: str | None = None
     audience: str | None = None  # RFC 8693 §2.1 `audience`/`resource`: whom the token is for
     act: dict[str, Any] | None = None  # RFC 8693 §4.1: the acting party, when delegated
+    jkt: str | None = None  # RFC 9449 §6.1, §5: the DPoP key the tokens are bound to
 
 
 @dataclass(slots=True, weakref_slot=True)

@@ -12,7 +12,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from playground.core.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
+from playground.core.errors import (
+    InvalidDPoPProof,
+    InvalidRequest,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+)
+from playground.server import dpop
 from playground.server.client_auth import authenticate, read_params
 from playground.server.clients import Client
 from playground.server.context import ServerContext
@@ -24,7 +30,7 @@ from playground.server.trace import TraceBuilder
 async def token(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Response:
     await ctx.faults.before_token(trace)
     params = await read_params(request, ctx, trace)
-    client, method = authenticate(request, params, ctx, trace)
+    client, method = await authenticate(request, params, ctx, trace)
     grant_type = params.get("grant_type")
     trace.require("grant_type is present", grant_type is not None,
                   InvalidRequest("grant_type is missing", rfc="RFC 6749 §4.1.3"))
@@ -35,7 +41,8 @@ async def token(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Re
         rfc="RFC 6749 §5.2"))
     assert grant is not None
     _grant_allowed(client, grant_type, trace)
-    body = await grant.issue(params, ctx, client, method, trace)
+    with dpop.bound(_proof(request, ctx, client, trace)):
+        body = await grant.issue(params, ctx, client, method, trace)
     trace.outcome = f"tokens issued ({', '.join(k for k in body if k.endswith('token'))})"
     return json_response(body)
 
@@ -48,3 +55,16 @@ def _grant_allowed(client: Client, grant_type: str, trace: TraceBuilder) -> None
         trace.finding("refresh-grant-implied", "grantTypes lacks refresh_token; allowed because "
                       "the client is registered for offline_access", "RFC 6749 §6",
                       "add 'refresh_token' to the client's grantTypes", "info")
+
+
+def _proof(request: Request, ctx: ServerContext, client: Client,
+           trace: TraceBuilder) -> dpop.Binding | None:
+    """RFC 9449 §5: a DPoP proof binds the tokens to its key; a `dpopBound` client must send
+    one (§5.2 `dpop_bound_access_tokens`)."""
+    if not dpop.has_proof(request):
+        trace.require("a DPoP proof when the client's tokens must be DPoP-bound",
+                      not client.dpopBound, InvalidDPoPProof(
+                          "this client's tokens must be DPoP-bound: send a DPoP proof header",
+                          rfc="RFC 9449 §5.2"))
+        return None
+    return dpop.Binding(dpop.check_proof(request, ctx, trace), client.is_public)

@@ -3,7 +3,8 @@
 RFC 9068 §2.1: the header's `typ` is `at+jwt`; §2.2: `iss exp aud sub client_id iat jti`, plus
 `scope` and `auth_time`. OIDC Core §2: an id_token carries `iss sub aud exp iat auth_time nonce azp`
 and §3.1.3.6 `at_hash`, the left half of SHA-256 of the access token, base64url-encoded.
-RFC 6749 §5.1: the successful token response. id_tokens are signed RS256 (OIDC Core §15.1),
+RFC 6749 §5.1: the successful token response. id_tokens are signed RS256 (OIDC Core §15.1), or
+with the client's `idTokenSignedResponseAlg` (ES256, PS256, EdDSA; OIDC Registration §2),
 access tokens ES256 (only this server verifies them; ~8x cheaper to sign); never `alg: none`.
 `TokenIssuer` builds the claims; its `TokenSigner` (playground.server.signing) signs them, in the
 server's thread or in helper processes.
@@ -12,6 +13,7 @@ server's thread or in helper processes.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +39,8 @@ class TokenIssuer:
 
     def __init__(self, issuer: str, keys: KeySet, clock: Clock, *, access_ttl: int,
                  id_ttl: int, audience: str | None = None,
-                 signer: TokenSigner | None = None) -> None:
+                 signer: TokenSigner | None = None,
+                 id_alg: Callable[[str], str] | None = None) -> None:
         self.issuer = issuer
         self.keys = keys
         self.clock = clock
@@ -45,6 +48,8 @@ class TokenIssuer:
         self.id_ttl = id_ttl
         self.audience = audience or issuer
         self.signer: TokenSigner = signer or InlineSigner(keys)
+        # client_id -> its `idTokenSignedResponseAlg` (OIDC Registration §2); RS256 by default
+        self.id_alg: Callable[[str], str] = id_alg or (lambda _client_id: "RS256")
 
     async def issue(self, grant: Grant, *, nonce: bool = True,
                     id_token: bool = True) -> IssuedTokens:
@@ -54,8 +59,10 @@ class TokenIssuer:
         access = self.access_claims(grant, now)
         wanted = id_token and "openid" in grant.scopes
         id_claims = self.id_claims(grant, now, nonce=nonce) if wanted else None
+        id_kid = self.keys.id_key(self.id_alg(grant.client_id)).kid if wanted \
+            else self.keys.current.kid
         signed, signed_id = await self.signer.sign(SigningRequest(
-            access, self.keys.access.kid, id_claims, self.keys.current.kid))
+            access, self.keys.access.kid, id_claims, id_kid))
         return IssuedTokens(signed, access["jti"], signed_id)
 
     def access_claims(self, grant: Grant, now: int) -> dict[str, Any]:
@@ -66,6 +73,7 @@ class TokenIssuer:
             "jti": secrets.token_urlsafe(16), "scope": " ".join(grant.scopes),
             **({"auth_time": grant.auth_time} if grant.auth_time else {}),  # no user: none
             **({"act": grant.act} if grant.act else {}),
+            **({"cnf": {"jkt": grant.jkt}} if grant.jkt else {}),  # RFC 9449 §6.1
         }
 
     def id_claims(self, grant: Grant, now: int, *, nonce: bool) -> dict[str, Any]:
@@ -87,7 +95,7 @@ class TokenIssuer:
         RP-Initiated Logout §2: the OP SHOULD accept it "even when the exp time has passed")."""
         try:
             key = self.keys.by_kid(str(jwt.get_unverified_header(token).get("kid", "")))
-            if key is None or key is self.keys.access:
+            if key is None or key not in self.keys.id_keys:
                 raise InvalidToken("the token is not an id_token issued by this server",
                                    rfc="OIDC Core §2")
             claims: dict[str, Any] = jwt.decode(

@@ -171,8 +171,6 @@ def test_unknown_parameters_are_ignored_and_empty_ones_omitted(flow: Flow) -> No
     ({"prompt": "none"}, "login_required"),
     ({"prompt": "none login"}, "invalid_request"),
     ({"prompt": "bogus"}, "invalid_request"),
-    ({"request": "eyJ.x.y"}, "request_not_supported"),
-    ({"request_uri": "https://x.example/r"}, "request_uri_not_supported"),
 ])
 def test_other_errors_redirect_with_error_state_and_iss(
     flow: Flow, server: EmbeddedServer, params: dict[str, str | None], error: str
@@ -186,6 +184,20 @@ def test_other_errors_redirect_with_error_state_and_iss(
     assert result["state"] == "st-123"
     assert result["iss"] == server.issuer
     assert result["error_description"]
+
+
+@pytest.mark.parametrize(("params", "error"), [
+    ({"request": "eyJ.x.y"}, "invalid_request_object"),
+    ({"request_uri": "https://x.example/r"}, "request_uri_not_supported"),
+])
+def test_request_object_and_request_uri_errors_are_pages(
+    flow: Flow, params: dict[str, str], error: str
+) -> None:
+    """RFC 9101, RFC 9126 §4: the redirect URI cannot be trusted before they are verified."""
+    response = flow.authorize(**params)
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert error in response.text
 
 
 def test_client_not_registered_for_code_is_unauthorized(

@@ -76,6 +76,21 @@ def test_helper_answers_each_line_in_order_and_survives_a_bad_one() -> None:
     jwt.decode(answers[3][1], keys.current.public_key, algorithms=["RS256"], audience=WEB_ID)
 
 
+@pytest.mark.parametrize("alg", ["RS256", "ES256", "PS256", "EdDSA"])
+def test_helper_signs_id_tokens_with_every_id_key(alg: str) -> None:
+    """OIDC Registration §2: each id_token algorithm has its own key; the helper has them all."""
+    keys = KeySet()
+    key = keys.id_key(alg)
+    assert key.alg == alg and key in keys.id_keys and key is not keys.access
+    out = io.BytesIO()
+    serve(io.BytesIO(_keys_line(keys)
+                     + SigningRequest(ACCESS, keys.access.kid, ID, key.kid).to_line()), out)
+    (answer,) = [json.loads(line) for line in out.getvalue().splitlines()]
+    id_token = answer[1]
+    assert jwt.get_unverified_header(id_token)["kid"] == key.kid
+    jwt.decode(id_token, key.public_key, algorithms=[alg], audience=WEB_ID)
+
+
 @pytest.fixture(scope="module")
 def signed_elsewhere() -> Iterator[EmbeddedServer]:
     with EmbeddedServer(ServerConfig(signers=1)) as srv:

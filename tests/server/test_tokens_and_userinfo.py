@@ -26,11 +26,16 @@ def _header(token: str) -> dict[str, Any]:
 
 def test_jwks_publishes_rsa_and_ec_keys_with_kid(http: httpx.Client) -> None:
     response = http.get("/oauth2/jwks")
-    rsa_key, ec_key = response.json()["keys"]
+    rsa_key, ec_key, es_id, ps_id, ed_id = response.json()["keys"]
     assert (rsa_key["kty"], rsa_key["alg"], rsa_key["use"]) == ("RSA", "RS256", "sig")
     assert (ec_key["kty"], ec_key["crv"], ec_key["alg"]) == ("EC", "P-256", "ES256")
-    assert rsa_key["kid"] and ec_key["kid"] and rsa_key["kid"] != ec_key["kid"]
-    assert not {"d", "p"} & (set(rsa_key) | set(ec_key))
+    assert (es_id["kty"], es_id["crv"], es_id["alg"]) == ("EC", "P-256", "ES256")
+    assert (ps_id["kty"], ps_id["alg"]) == ("RSA", "PS256")
+    assert (ed_id["kty"], ed_id["crv"], ed_id["alg"]) == ("OKP", "Ed25519", "EdDSA")
+    keys = [rsa_key, ec_key, es_id, ps_id, ed_id]
+    assert all(k["kid"] and k["use"] == "sig" for k in keys)
+    assert len({k["kid"] for k in keys}) == 5
+    assert not {"d", "p"} & {member for k in keys for member in k}
 
 
 def test_access_token_is_rfc9068(flow: Flow, http: httpx.Client, server: EmbeddedServer) -> None:
@@ -144,6 +149,19 @@ def test_discovery_metadata(http: httpx.Client, server: EmbeddedServer, path: st
     assert meta["userinfo_endpoint"] == f"{issuer}/oauth2/userinfo"
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert meta["authorization_response_iss_parameter_supported"] is True
-    assert meta["id_token_signing_alg_values_supported"] == ["RS256"]
-    assert set(meta["token_endpoint_auth_methods_supported"]) == {
-        "none", "client_secret_basic", "client_secret_post"}
+    assert meta["id_token_signing_alg_values_supported"] == ["RS256", "ES256", "PS256", "EdDSA"]
+    methods = {"none", "client_secret_basic", "client_secret_post", "client_secret_jwt",
+               "private_key_jwt"}
+    for endpoint in ("token", "revocation", "introspection"):
+        assert set(meta[f"{endpoint}_endpoint_auth_methods_supported"]) == methods
+        algs = meta[f"{endpoint}_endpoint_auth_signing_alg_values_supported"]
+        assert {"RS256", "PS256", "ES256", "EdDSA", "HS256"} <= set(algs)
+        assert "none" not in algs
+    assert "HS256" in meta["request_object_signing_alg_values_supported"]
+    assert "none" not in meta["request_object_signing_alg_values_supported"]
+    assert meta["request_parameter_supported"] is True
+    assert meta["request_uri_parameter_supported"] is False
+    assert meta["pushed_authorization_request_endpoint"] == f"{issuer}/oauth2/par"
+    assert meta["require_pushed_authorization_requests"] is False
+    assert {"ES256", "RS256", "PS256", "EdDSA"} <= set(meta["dpop_signing_alg_values_supported"])
+    assert not {"none", "HS256"} & set(meta["dpop_signing_alg_values_supported"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from playground.core.errors import InvalidTarget
+from playground.server import dpop
 from playground.server.context import ServerContext
 from playground.server.http import Params
 from playground.server.store import CodeRecord, Grant
@@ -20,14 +22,17 @@ async def token_response(ctx: ServerContext, grant: Grant, trace: TraceBuilder, 
 
     A code's tokens are attached to the code (a replay revokes them, §4.1.2); a refresh's to
     its family (reuse of a rotated token revokes the family, RFC 9700 §4.14.2)."""
-    tokens = await ctx.tokens.issue(grant, nonce=code_record is not None, id_token=id_token)
-    body: dict[str, Any] = {"access_token": tokens.access_token, "token_type": "Bearer",
+    binding = dpop.current()
+    access_grant, refresh_grant = _bind(grant, refresh_grant, binding)
+    tokens = await ctx.tokens.issue(access_grant, nonce=code_record is not None, id_token=id_token)
+    body: dict[str, Any] = {"access_token": tokens.access_token,
+                            "token_type": "DPoP" if binding else "Bearer",  # RFC 9449 §5
                             "expires_in": ctx.config.access_token_ttl,
                             "scope": " ".join(grant.scopes)}
     if tokens.id_token is not None:
         body["id_token"] = tokens.id_token
     if code_record is not None and "offline_access" in grant.scopes:
-        body["refresh_token"], family = ctx.store.issue_refresh(grant)
+        body["refresh_token"], family = ctx.store.issue_refresh(refresh_grant or grant)
     elif refresh_grant is not None and family is not None:
         body["refresh_token"], _ = ctx.store.issue_refresh(refresh_grant, family)
     if family is not None:
@@ -40,6 +45,18 @@ async def token_response(ctx: ServerContext, grant: Grant, trace: TraceBuilder, 
                 "issued" if "refresh_token" in body else "not issued", "OIDC Core §11")
     ctx.faults.alter_tokens(body, ctx.keys, ctx.clock.now(), trace)
     return body
+
+
+def _bind(grant: Grant, refresh_grant: Grant | None,
+          binding: dpop.Binding | None) -> tuple[Grant, Grant | None]:
+    """RFC 9449 §6.1: a proof's key goes into the access token's `cnf`; §5: refresh tokens of
+    public clients are bound to it too (those of confidential clients are not)."""
+    if binding is None:
+        return grant, refresh_grant
+    access = replace(grant, jkt=binding.jkt)
+    if not binding.public:
+        return access, refresh_grant
+    return access, replace(refresh_grant or grant, jkt=binding.jkt)
 
 
 def target_audience(params: Params, ctx: ServerContext, trace: TraceBuilder) -> str | None:
