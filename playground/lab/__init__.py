@@ -14,13 +14,15 @@ from playground.lab.attacks import SCENARIOS as ATTACKS
 from playground.lab.device import SCENARIOS as DEVICE_SCENARIOS
 from playground.lab.exchange import SCENARIOS as EXCHANGE_SCENARIOS
 from playground.lab.faulty import SCENARIOS as FAULT_SCENARIOS
+from playground.lab.hardening import SCENARIOS as HARDENING_SCENARIOS
 from playground.lab.logout import SCENARIOS as LOGOUT_SCENARIOS
 from playground.lab.machine import SCENARIOS as MACHINE_SCENARIOS
 from playground.lab.model import ExchangeSummary, LabContext, Result, Scenario, Verdict
 from playground.lab.runner import isolated, run_scenario, run_scenarios
 
 SCENARIOS: tuple[Scenario, ...] = (*ATTACKS, *FAULT_SCENARIOS, *MACHINE_SCENARIOS,
-                                   *EXCHANGE_SCENARIOS, *LOGOUT_SCENARIOS, *DEVICE_SCENARIOS)
+                                   *EXCHANGE_SCENARIOS, *LOGOUT_SCENARIOS, *DEVICE_SCENARIOS,
+                                   *HARDENING_SCENARIOS)
 SCENARIOS_BY_NAME = {s.name: s for s in SCENARIOS}
 
 

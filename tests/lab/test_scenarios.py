@@ -62,6 +62,20 @@ EXPECTED = {
     "device-expired": ("RFC 8628 §3.5", "expired_token"),
     "device-code-replay": ("RFC 8628 §3.5", "already redeemed"),
     "device-code-guessing": ("RFC 8628 §5.1", "5 wrong codes were entered in this browser"),
+    "dpop-replayed-proof": ("RFC 9449 §11.1", "the replay answered 400 invalid_dpop_proof"),
+    "dpop-wrong-htu": ("RFC 9449 §4.3 (9)", "answered 400 invalid_dpop_proof"),
+    "dpop-wrong-htm": ("RFC 9449 §4.3 (8)", "answered 400 invalid_dpop_proof"),
+    "dpop-stale-iat": ("RFC 9449 §4.3 (11), §11.1", "answered 400 invalid_dpop_proof"),
+    "dpop-other-key": ("RFC 9449 §7.1, §6.1", "invalid_dpop_proof"),
+    "dpop-as-bearer": ("RFC 9449 §7.1", "WWW-Authenticate DPoP"),
+    "dpop-bound-client-no-proof": ("RFC 9449 §5.2", "answered 400 invalid_dpop_proof"),
+    "par-request-uri-reused": ("RFC 9126 §4", "the second answered 400 invalid_request_uri"),
+    "par-request-uri-expired": ("RFC 9126 §2.2", "invalid_request_uri"),
+    "par-required": ("RFC 9126 §6", "invalid_request"),
+    "assertion-replayed": ("RFC 7523 §3 (7)", "the replay answered 401 invalid_client"),
+    "assertion-wrong-aud": ("RFC 7523 §3 (3)", "answered 401 invalid_client"),
+    "assertion-wrong-key": ("RFC 7523 §3 (9), OIDC Core §9", "answered 401 invalid_client"),
+    "request-object-none": ("RFC 9101 §6.1, RFC 8725 §3.1", "invalid_request_object"),
 }
 
 
