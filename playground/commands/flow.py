@@ -3,7 +3,10 @@ PKCE by default, `--grant client_credentials` for a machine client (RFC 6749 §4
 `--grant token_exchange` to trade a token for another (RFC 8693), `--grant device_code` for a
 device that polls while the user approves elsewhere (RFC 8628, playground.commands.device_flow);
 `--logout` signs out after the code flow (OIDC RP-Initiated Logout 1.0) and checks the session
-ended.
+ended. Hardening: `--par` pushes the authorization request first (RFC 9126), `--dpop` binds the
+tokens to a key with DPoP proofs (RFC 9449), `--request-object` signs the parameters (RFC 9101),
+`--auth-method private_key_jwt|client_secret_jwt` authenticates with a signed JWT (RFC 7523
+§2.2) using `--key FILE`; each proof, assertion and request object prints decoded.
 
 Every step, every HTTP message (request line, headers, body; status, headers, body) and the
 decoded tokens with every verification result. Without --issuer the embedded server runs
@@ -45,6 +48,11 @@ COMPLETE = {"": "tokens obtained and verified",  # what a finished flow proved, 
             "logout": "signed in, signed out, and the session is gone (prompt=none: "
                       "login_required)"}
 USER_OPTIONS = ("browser", "manual", "deny", "user", "redirect_uri")
+AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post", "private_key_jwt",
+                "client_secret_jwt")  # playground.core.protocol.token.AUTH_METHODS
+SECRET_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jwt")
+DEMO_KEY_CLIENT = "playground-fapi"  # the embedded client whose demo key ships in assets
+DEMO_KEY = "assets/client-keys/playground-fapi.jwk"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -79,9 +87,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--client-secret", metavar="S", help="for a confidential client")
     parser.add_argument(
         "--auth-method",
-        choices=["none", "client_secret_basic", "client_secret_post"],
-        help="token endpoint client authentication (default: none, or basic with a secret)",
+        choices=AUTH_METHODS,
+        help="token endpoint client authentication (default: none, basic with a secret, "
+        "private_key_jwt with --key); the JWT methods sign an assertion (RFC 7523 §2.2)",
     )
+    hardening = parser.add_argument_group("hardening (FAPI-style clients)")
+    hardening.add_argument("--par", action="store_true",
+                           help="push the authorization request first (RFC 9126)")
+    hardening.add_argument("--dpop", action="store_true",
+                           help="bind the tokens to a fresh ES256 key with DPoP proofs (RFC 9449)")
+    hardening.add_argument("--request-object", action="store_true",
+                           help="send the authorization parameters as a signed JWT (RFC 9101)")
+    hardening.add_argument("--key", metavar="FILE",
+                           help="the client's private key, PEM or JWK, for private_key_jwt and "
+                           f"request objects (embedded {DEMO_KEY_CLIENT}: its demo key)")
+    hardening.add_argument("--assertion-audience", choices=("issuer", "token_endpoint"),
+                           default="issuer",
+                           help="the aud of client assertions (default: the issuer)")
     parser.add_argument("--redirect-uri", metavar="URI", help=f"default: {SEED_REDIRECT_URI}")
     parser.add_argument("--scope", metavar="S",
                         help=f"default: {SEED_SCOPE} (client_credentials: the client's own)")
@@ -102,7 +124,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = _usage_problem(args)
+    problem = _usage_problem(args) or _load_key(args)
     if problem:
         print(f"oauth-playground flow: error: {problem}", file=sys.stderr)
         return 2
@@ -118,6 +140,8 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
             "token_exchange"
     if (logout := _logout_problem(args)) is not None:
         return logout
+    if (hardening := _hardening_problem(args)) is not None:
+        return hardening
     if (args.grant == "refresh_token") != bool(args.refresh_token):
         return "--grant refresh_token and --refresh-token go together"
     browser = [f"--{n.replace('_', '-')}" for n in USER_OPTIONS if getattr(args, n)]
@@ -131,12 +155,57 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return _machine_problem(args)
     if args.deny and (args.browser or args.manual):
         return "--deny needs the in-app mode: in --browser or --manual, deny in the browser"
-    if args.auth_method in ("client_secret_basic", "client_secret_post") and not args.client_secret:
-        return f"--auth-method {args.auth_method} needs --client-secret"
     if args.timeout <= 0:
         return "--timeout must be positive"
     if args.browser and args.redirect_uri and not _is_loopback(args.redirect_uri):
         return "--browser catches the redirect on 127.0.0.1: --redirect-uri must be loopback"
+    return None
+
+
+def _hardening_problem(args: argparse.Namespace) -> str | None:
+    """What the JWT methods and request objects need: a secret, or a key."""
+    if args.auth_method in SECRET_METHODS and not args.client_secret:
+        return f"--auth-method {args.auth_method} needs --client-secret"
+    keyless = not args.key and not _demo_key_applies(args)
+    if args.auth_method == "private_key_jwt" and keyless:
+        return "--auth-method private_key_jwt needs --key FILE (the client's private key)"
+    if args.request_object and keyless and not args.client_secret:
+        return "--request-object signs with the client's key or secret: give --key or " \
+            "--client-secret"
+    if (args.par or args.request_object) and args.grant != "authorization_code":
+        return "--par and --request-object shape the authorization request: they need " \
+            "--grant authorization_code"
+    return None
+
+
+def _demo_key_applies(args: argparse.Namespace) -> bool:
+    """The embedded server's playground-fapi signs with the demo key shipped in assets."""
+    return not args.issuer and args.client_id == DEMO_KEY_CLIENT
+
+
+def _load_key(args: argparse.Namespace) -> str | None:
+    """--key (or the demo key) read and checked into `args.client_key`; a problem as text."""
+    from importlib import resources
+
+    from playground.core.jose import jwk
+
+    args.client_key = None
+    if args.key:
+        try:
+            with open(args.key, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            return f"--key {args.key}: cannot read it ({getattr(exc, 'strerror', None) or exc})"
+    elif _demo_key_applies(args) and (args.auth_method == "private_key_jwt"
+                                      or args.request_object):
+        text = resources.files("playground").joinpath(DEMO_KEY).read_text("utf-8")
+    else:
+        return None
+    try:
+        jwk.load_private_key(text)
+    except jwk.JwkError as exc:
+        return f"--key {args.key or DEMO_KEY}: {exc}"
+    args.client_key = text
     return None
 
 
@@ -158,7 +227,8 @@ def _machine_problem(args: argparse.Namespace) -> str | None:
     given = [f"--{name.replace('_', '-')}" for name in USER_OPTIONS if getattr(args, name)]
     if given:
         return f"{', '.join(given)}: {args.grant} has no user and no browser"
-    if args.auth_method == "none" or (args.issuer and not args.client_secret):
+    keyed = args.auth_method == "private_key_jwt"
+    if args.auth_method == "none" or (args.issuer and not args.client_secret and not keyed):
         return f"{args.grant} needs a confidential client: give --client-secret"
     if args.issuer and not args.client_id:
         return f"{args.grant} against another issuer needs --client-id"
@@ -302,8 +372,10 @@ def _loopback_address(redirect_uri: str) -> tuple[int, str]:
 def _client_config(args: argparse.Namespace, issuer: str, caught: str | None) -> ClientConfig:
     from playground.core.flow.stepinfo import ClientConfig
 
+    client_key = getattr(args, "client_key", None)
     method: AuthMethod = args.auth_method or (
-        "client_secret_basic" if args.client_secret else "none"
+        "client_secret_basic" if args.client_secret
+        else "private_key_jwt" if client_key else "none"
     )
     machine = args.grant in MACHINE_GRANTS
     redirectless = machine or args.grant == "device_code"
@@ -316,6 +388,11 @@ def _client_config(args: argparse.Namespace, issuer: str, caught: str | None) ->
         scope=args.scope if args.scope is not None else "" if machine else SEED_SCOPE,
         token_body=args.token_body,
         post_logout_redirect_uri=args.post_logout_redirect_uri,
+        par=args.par,
+        dpop=args.dpop,
+        request_object=args.request_object,
+        client_key=client_key,
+        assertion_audience=args.assertion_audience,
     )
 
 

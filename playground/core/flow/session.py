@@ -121,6 +121,7 @@ class FlowSession:
         )
         self._http: httpx.AsyncClient | None = None
         self._running: asyncio.Lock | None = None
+        self._kept: dict[str, Any] = {}
         self.log.subscribe(lambda exchange: self._emit(ExchangeRecorded(exchange)))
         self._build_steps()
 
@@ -168,6 +169,14 @@ class FlowSession:
         """Wait on the session's clock: real time, or at once on a `SimulatedClock`."""
         await sleep_on(self.clock, seconds)
 
+    def keep(self, name: str, make: Callable[[], T]) -> T:
+        """An object this run keeps, made once by `make` (the DPoP key, RFC 9449 §4.1); a
+        reset forgets it."""
+        if name not in self._kept:
+            self._kept[name] = make()
+        kept: T = self._kept[name]
+        return kept
+
     # -- editing --------------------------------------------------------------------------
     def step(self, key: str) -> Step:
         return self.steps[key]
@@ -190,6 +199,7 @@ class FlowSession:
     def reset(self) -> None:
         """Back to the start: default inputs, no outcomes, no cookies (the log is kept)."""
         self._build_steps()
+        self._kept.clear()
         if self._http is not None:
             self._http.cookies.clear()
         self._emit(StepsInvalidated(self.keys))

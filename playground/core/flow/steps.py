@@ -8,13 +8,15 @@ userinfo.py, sends through the session's recording client, and returns an outcom
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from playground.core.checks import CheckResult
+from playground.core.flow import hardening
 from playground.core.flow.useragent import InAppAgent, PendingInteraction, UserAgent
 from playground.core.flowerrors import FlowError, TokenVerificationError
 from playground.core.jose import jwt, tokenverify
@@ -22,12 +24,15 @@ from playground.core.protocol import (
     authorize,
     callback,
     discovery,
+    par,
     pkce,
     revocation,
     token,
     userinfo,
 )
 from playground.core.protocol.wire import HttpRequest, send
+
+T = TypeVar("T")
 
 
 class StepContext(Protocol):
@@ -42,6 +47,7 @@ class StepContext(Protocol):
     def outcome(self, key: str) -> Any: ...
     def now(self) -> float: ...
     async def sleep(self, seconds: float) -> None: ...
+    def keep(self, name: str, make: Callable[[], T]) -> T: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +57,9 @@ class AuthorizeRequest:
     redirect_uri: str | None
     state: str | None
     nonce: str | None
+    pushed: HttpRequest | None = None  # the PAR request (RFC 9126 §2.1) when pushed
+    request_uri: str | None = None  # its answer's reference (§2.2)
+    request_object: str | None = None  # the signed JAR (RFC 9101 §4) when wrapped
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,13 +146,35 @@ async def run_authorize_url(ctx: StepContext) -> AuthorizeRequest:
         params = default_authorize_params(inputs, derived)
     params = tuple(params)
     url = authorize.build_url(meta.authorization_endpoint, params)
-    return AuthorizeRequest(
+    request = AuthorizeRequest(
         url=url,
         params=params,
         redirect_uri=authorize.param_value(params, "redirect_uri"),
         state=authorize.param_value(params, "state"),
         nonce=authorize.param_value(params, "nonce"),
     )
+    if inputs.get("request_object") or inputs.get("par"):
+        request = await _harden_authorize(ctx, request)
+    return request
+
+
+async def _harden_authorize(ctx: StepContext, request: AuthorizeRequest) -> AuthorizeRequest:
+    """RFC 9101 §5.1 (`request`), then RFC 9126 §4 (push, visit with `request_uri`)."""
+    inputs, meta = ctx.inputs("authorize_url"), ctx.outcome("discovery")
+    client_id = authorize.param_value(request.params, "client_id") or str(inputs["client_id"])
+    sent = [(p.name, p.value) for p in request.params if p.enabled]
+    signed = None
+    if inputs.get("request_object"):
+        signed, sent = hardening.wrap_request_object(ctx, client_id, sent)
+    if not inputs.get("par"):
+        url = authorize.build_url(meta.authorization_endpoint,
+                                  [authorize.Param(n, v) for n, v in sent])
+        return dataclasses.replace(request, url=url, request_object=signed)
+    pushed, answer = await hardening.push(ctx, sent, client_auth(ctx))
+    url = authorize.build_url(meta.authorization_endpoint,
+                              par.front_params(client_id, answer.request_uri))
+    return dataclasses.replace(request, url=url, pushed=pushed, request_uri=answer.request_uri,
+                               request_object=signed)
 
 
 def default_authorize_params(
@@ -217,11 +248,11 @@ async def run_token(ctx: StepContext) -> TokenOutcome:
 async def send_token_request(ctx: StepContext, request: HttpRequest) -> TokenOutcome:
     """Send a request to the token endpoint (RFC 6749 §3.2) and parse its answer (§5.1, or
     the §5.2 error as a `TokenEndpointError`): every grant's last move."""
-    response = await fetch(ctx, request)
+    sent, response = await hardening.send_with_nonce(ctx, request)
     parsed = token.parse_token_response(
         response.status_code, response.headers.get("content-type"), response.content
     )
-    return TokenOutcome(request, parsed)
+    return TokenOutcome(sent, parsed)
 
 
 def verified(outcome: TokensOutcome) -> TokensOutcome:
@@ -252,6 +283,7 @@ async def verify_without_nonce(ctx: StepContext, checks: tuple[CheckResult, ...]
                                      no_nonce_reason=no_nonce_reason)
         id_token = jwt.verify(answer.id_token, jwks, kind="id_token", now=ctx.now(),
                               expect=expect)
+    checks += hardening.binding_checks(ctx, _claims(access))
     return verified(TokensOutcome(jwks, checks, id_token, access, answer.refresh_token))
 
 
@@ -277,17 +309,19 @@ def build_token_request(ctx: StepContext) -> HttpRequest:
 def token_request(ctx: StepContext, fields: Sequence[tuple[str, str]]) -> HttpRequest:
     inputs, meta = ctx.inputs("token"), ctx.outcome("discovery")
     body: token.BodyFormat = "json" if inputs.get("body_format") == "json" else "form"
-    return token.build_token_request(meta.token_endpoint, fields, client_auth(ctx), body)
+    request = token.build_token_request(meta.token_endpoint, fields, client_auth(ctx), body)
+    return hardening.with_proof(ctx, request) if hardening.dpop_on(ctx) else request
 
 
 def client_auth(ctx: StepContext) -> token.ClientAuth:
-    """The client authentication the token step uses (RFC 6749 §2.3.1)."""
+    """The client authentication the token step uses (RFC 6749 §2.3.1; a JWT method signs a
+    fresh assertion, RFC 7523 §2.2)."""
     inputs = ctx.inputs("token")
-    return token.ClientAuth(
+    return hardening.with_assertion(ctx, token.ClientAuth(
         client_id=str(inputs["client_id"]),
         client_secret=inputs.get("client_secret"),
         method=inputs.get("auth_method") or "none",
-    )
+    ))
 
 
 async def run_revoke(ctx: StepContext, value: str, hint: revocation.TokenTypeHint | None) -> None:
@@ -363,7 +397,12 @@ async def run_tokens(ctx: StepContext) -> TokensOutcome:
     idt = None
     if answer.id_token:
         idt = jwt.verify(answer.id_token, jwks, kind="id_token", expect=expect, now=ctx.now())
-    return verified(TokensOutcome(jwks, _presence(ctx, answer), idt, at, answer.refresh_token))
+    checks = _presence(ctx, answer) + hardening.binding_checks(ctx, _claims(at))
+    return verified(TokensOutcome(jwks, checks, idt, at, answer.refresh_token))
+
+
+def _claims(verification: jwt.Verification) -> dict[str, Any]:
+    return verification.inspection.claims if verification.inspection is not None else {}
 
 
 async def jwks_of(ctx: StepContext, meta: discovery.ProviderMetadata) -> dict[str, Any] | None:
@@ -446,9 +485,7 @@ async def run_userinfo(ctx: StepContext) -> userinfo.UserInfo | None:
     answer: token.TokenResponse = ctx.outcome("token").response
     if meta.userinfo_endpoint is None:
         return None
-    response = await fetch(
-        ctx, userinfo.build_userinfo_request(meta.userinfo_endpoint, answer.access_token)
-    )
+    response = await _send_userinfo(ctx, meta.userinfo_endpoint, answer)
     return userinfo.parse_userinfo(
         response.status_code,
         response.headers.get("content-type"),
@@ -456,6 +493,19 @@ async def run_userinfo(ctx: StepContext) -> userinfo.UserInfo | None:
         www_authenticate=response.headers.get("www-authenticate"),
         id_token_sub=_id_token_sub(answer),
     )
+
+
+async def _send_userinfo(ctx: StepContext, endpoint: str, answer: token.TokenResponse
+                         ) -> httpx.Response:
+    """Bearer (RFC 6750 §2.1), or for a DPoP-bound token `Authorization: DPoP` with a proof
+    carrying `ath` (RFC 9449 §7.1), retried once on `use_dpop_nonce` (§9)."""
+    bound = hardening.dpop_on(ctx) and answer.token_type.lower() == "dpop"
+    request = userinfo.build_userinfo_request(endpoint, answer.access_token,
+                                              "DPoP" if bound else "Bearer")
+    if not bound:
+        return await fetch(ctx, request)
+    request = hardening.with_proof(ctx, request, answer.access_token)
+    return (await hardening.send_with_nonce(ctx, request, answer.access_token))[1]
 
 
 def _id_token_sub(answer: token.TokenResponse) -> str | None:

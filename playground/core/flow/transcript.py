@@ -70,7 +70,7 @@ def _step(session: FlowSession, key: str) -> dict[str, Any]:
         "key": key,
         "title": step.title,
         "state": step.state.value,
-        "inputs": jsonable(step.inputs),
+        "inputs": jsonable(_redacted(step.inputs)),
         "outcome": jsonable(step.outcome),
         "error": None
         if step.error is None
@@ -80,6 +80,13 @@ def _step(session: FlowSession, key: str) -> dict[str, Any]:
             "error": step.error.error_code,
         },
     }
+
+
+def _redacted(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The inputs, without the client's private key (the assertions show its public side)."""
+    if inputs.get("client_key") is None:
+        return inputs
+    return {**inputs, "client_key": "(private key, not written)"}
 
 
 def exchange_dict(exchange: Exchange) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playground.core.flow import steps
+from playground.core.flow import hardening, steps
 from playground.core.flow.flowspec import FlowSpec, StepKey, StepSpec
 from playground.core.flow.stepinfo import ClientConfig
 from playground.core.jose import jwt
@@ -41,7 +41,7 @@ def _authorize_inputs(config: ClientConfig) -> dict[str, Any]:
     """None means 'derive it': a fresh state and nonce, the table built from the rest."""
     return {"client_id": config.client_id, "redirect_uri": config.redirect_uri,
             "scope": config.scope, "state": None, "nonce": None, "response_type": "code",
-            "extra": [], "params": None}
+            "extra": [], "params": None, **hardening.authorize_options(config)}
 
 
 def _user_agent_inputs(_config: ClientConfig) -> dict[str, Any]:
@@ -56,7 +56,8 @@ def _callback_inputs(_config: ClientConfig) -> dict[str, Any]:
 def _token_inputs(config: ClientConfig) -> dict[str, Any]:
     return {"client_id": config.client_id, "client_secret": config.client_secret,
             "auth_method": config.auth_method, "body_format": config.token_body, "code": None,
-            "code_verifier": None, "redirect_uri": None, "send_scope": None, "fields": None}
+            "code_verifier": None, "redirect_uri": None, "send_scope": None, "fields": None,
+            **hardening.token_options(config)}
 
 
 def _tokens_inputs(_config: ClientConfig) -> dict[str, Any]:

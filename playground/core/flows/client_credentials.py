@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from playground.core.checks import CheckResult
-from playground.core.flow import steps
+from playground.core.flow import hardening, steps
 from playground.core.flow.flowspec import FlowSpec, StepKey, StepSpec
 from playground.core.flow.stepinfo import ClientConfig
 from playground.core.flows.auth_code import DISCOVERY, TOKEN, TOKENS
@@ -27,7 +27,8 @@ INTROSPECT = StepKey("introspect", revocation.Introspection)
 def _token_inputs(config: ClientConfig) -> dict[str, Any]:
     method = config.auth_method if config.auth_method != "none" else "client_secret_basic"
     return {"client_id": config.client_id, "client_secret": config.client_secret,
-            "auth_method": method, "body_format": "form", "scope": config.scope, "fields": None}
+            "auth_method": method, "body_format": "form", "scope": config.scope, "fields": None,
+            **hardening.token_options(config)}
 
 
 def build_request(ctx: steps.StepContext) -> HttpRequest:
@@ -69,6 +70,7 @@ def _checks(ctx: steps.StepContext, answer: token.TokenResponse,
                     f"sub is {sub!r}" + ("" if sub == client_id else
                                          f", not the client {client_id!r} (allowed)"),
                     "RFC 9068 §2.2"),
+        *hardening.binding_checks(ctx, access.inspection.claims if access.inspection else {}),
     )
 
 

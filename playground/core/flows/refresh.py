@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from playground.core.checks import CheckResult
-from playground.core.flow import steps
+from playground.core.flow import hardening, steps
 from playground.core.flow.flowspec import FlowSpec, StepSpec
 from playground.core.flow.stepinfo import ClientConfig
 from playground.core.flowerrors import FlowError
@@ -28,7 +28,8 @@ REFRESHED_NO_NONCE = "an ID token from a refresh carries no nonce to compare (OI
 def _token_inputs(config: ClientConfig) -> dict[str, Any]:
     return {"client_id": config.client_id, "client_secret": config.client_secret,
             "auth_method": config.auth_method, "body_format": config.token_body,
-            "refresh_token": None, "scope": None, "fields": None}
+            "refresh_token": None, "scope": None, "fields": None,
+            **hardening.token_options(config)}
 
 
 def build_request(ctx: steps.StepContext) -> HttpRequest:

@@ -29,7 +29,9 @@ REQUIRED_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n"),
 ASYMMETRIC_ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384",
                          "PS512", "EdDSA")
 SYMMETRIC_ALGORITHMS = ("HS256", "HS384", "HS512")
-_CURVES = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
+_PRIVATE_TYPES = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)
+_CURVES: dict[str, type[ec.EllipticCurve]] = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1,
+                                              "ES512": ec.SECP521R1}
 _CURVE_NAMES = {"secp256r1": ("P-256", 32), "secp384r1": ("P-384", 48), "secp521r1": ("P-521", 66)}
 _EC_ALGS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
 
@@ -48,7 +50,7 @@ def _uint(value: int, size: int = 0) -> str:
 
 def public_members(key: PrivateKey | PublicKey) -> dict[str, str]:
     """The public JWK's required members (RFC 7638 §3.2) of `key`."""
-    public = key.public_key() if hasattr(key, "private_bytes") else key
+    public: PublicKey = key.public_key() if isinstance(key, _PRIVATE_TYPES) else key
     if isinstance(public, rsa.RSAPublicKey):
         numbers = public.public_numbers()
         return {"e": _uint(numbers.e), "kty": "RSA", "n": _uint(numbers.n)}
@@ -170,3 +172,17 @@ def public_key_of(jwk: dict[str, Any]) -> tuple[PublicKey, str | None]:
         raise JwkError(f"the JWK cannot be read ({exc})") from None
     alg = jwk.get("alg")
     return key, alg if isinstance(alg, str) else None
+
+
+# The embedded server's demo clients whose private keys ship with the package (their public
+# halves are registered in assets/server/clients.json): for trying private_key_jwt offline.
+DEMO_KEYS = {"playground-fapi": "assets/client-keys/playground-fapi.jwk"}
+
+
+def demo_key_text(client_id: str) -> str | None:
+    """The bundled private JWK of a demo client, or None for any other client."""
+    from importlib import resources
+
+    path = DEMO_KEYS.get(client_id)
+    return None if path is None else resources.files("playground").joinpath(path).read_text(
+        "utf-8")

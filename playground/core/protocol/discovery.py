@@ -33,6 +33,7 @@ class ProviderMetadata:
     introspection_endpoint: str | None = None
     end_session_endpoint: str | None = None  # OIDC RP-Initiated Logout §2.1
     device_authorization_endpoint: str | None = None  # RFC 8628 §4
+    pushed_authorization_request_endpoint: str | None = None  # RFC 9126 §5
 
 
 def normalize_issuer(issuer: str) -> str:
@@ -104,6 +105,8 @@ def _metadata(data: dict[str, Any]) -> ProviderMetadata:
         introspection_endpoint=_url(data.get("introspection_endpoint")),
         end_session_endpoint=_url(data.get("end_session_endpoint")),
         device_authorization_endpoint=_url(data.get("device_authorization_endpoint")),
+        pushed_authorization_request_endpoint=_url(
+            data.get("pushed_authorization_request_endpoint")),
     )
 
 

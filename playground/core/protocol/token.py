@@ -4,7 +4,9 @@ The body is `application/x-www-form-urlencoded` as §4.1.3 requires, or the seed
 (its `fetch` posts `JSON.stringify({code, client_id, grant_type, redirect_uri, code_verifier,
 scope})`) to reproduce it. Client authentication per §2.3.1: `none` (public client, client_id
 in the body), `client_secret_basic` (HTTP Basic of the form-encoded id and secret) or
-`client_secret_post` (both in the body).
+`client_secret_post` (both in the body); `private_key_jwt` and `client_secret_jwt` (RFC 7523
+§2.2, OIDC Core §9) send `client_assertion_type` and a signed `client_assertion` that the flow
+layer builds (playground.core.jose.assertion).
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ from urllib.parse import quote_plus, urlencode
 from playground.core.flowerrors import TokenEndpointError, oauth_error
 from playground.core.protocol.wire import HttpRequest, json_object
 
-AuthMethod = Literal["none", "client_secret_basic", "client_secret_post"]
-AUTH_METHODS: tuple[AuthMethod, ...] = ("none", "client_secret_basic", "client_secret_post")
+AuthMethod = Literal["none", "client_secret_basic", "client_secret_post", "private_key_jwt",
+                     "client_secret_jwt"]
+AUTH_METHODS: tuple[AuthMethod, ...] = ("none", "client_secret_basic", "client_secret_post",
+                                        "private_key_jwt", "client_secret_jwt")
+JWT_METHODS: tuple[AuthMethod, ...] = ("private_key_jwt", "client_secret_jwt")
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"  # RFC 7523 §2.2
 BodyFormat = Literal["form", "json"]
 Fields = list[tuple[str, str]]
 
@@ -30,6 +36,7 @@ class ClientAuth:
     client_id: str
     client_secret: str | None = None
     method: AuthMethod = "none"
+    assertion: str | None = None  # the signed JWT of a private_key_jwt / client_secret_jwt
 
 
 def code_grant_fields(
@@ -75,13 +82,21 @@ def build_token_request(
 
 
 def _authenticate(rows: Fields, auth: ClientAuth) -> tuple[Fields, list[tuple[str, str]]]:
-    rows = [(k, v) for k, v in rows if k not in ("client_id", "client_secret")]
+    rows = [(k, v) for k, v in rows if k not in ("client_id", "client_secret",
+                                                  "client_assertion_type", "client_assertion")]
     if auth.method == "client_secret_basic":
         return rows, [("Authorization", basic_authorization(auth.client_id, auth.client_secret))]
     rows.insert(1, ("client_id", auth.client_id))
     if auth.method == "client_secret_post":
         rows.insert(2, ("client_secret", auth.client_secret or ""))
+    if auth.method in JWT_METHODS:
+        rows[2:2] = assertion_fields(auth.assertion or "")
     return rows, []
+
+
+def assertion_fields(assertion: str) -> Fields:
+    """RFC 7523 §2.2: the JWT and its type; the client_id stays (OIDC Core §9 allows it)."""
+    return [("client_assertion_type", ASSERTION_TYPE), ("client_assertion", assertion)]
 
 
 def basic_authorization(client_id: str, client_secret: str | None) -> str:

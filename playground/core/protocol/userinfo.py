@@ -20,8 +20,10 @@ class UserInfo:
     sub_check: CheckResult
 
 
-def build_userinfo_request(endpoint: str, access_token: str) -> HttpRequest:
-    headers = (("Authorization", f"Bearer {access_token}"), ("Accept", "application/json"))
+def build_userinfo_request(endpoint: str, access_token: str, scheme: str = "Bearer"
+                           ) -> HttpRequest:
+    """§5.3.1; `scheme` is `DPoP` for a DPoP-bound token (RFC 9449 §7.1)."""
+    headers = (("Authorization", f"{scheme} {access_token}"), ("Accept", "application/json"))
     return HttpRequest("GET", endpoint, headers)
 
 
@@ -68,7 +70,10 @@ def _error(status: int, www_authenticate: str | None) -> UserInfoError:
 
 
 def _auth_param(header: str, name: str) -> str | None:
-    for part in header.replace("Bearer", "", 1).split(","):
+    scheme, _, rest = header.strip().partition(" ")
+    if "=" in scheme:  # no scheme token before the parameters
+        rest = header
+    for part in rest.split(","):
         key, _, value = part.strip().partition("=")
         if key == name:
             return value.strip('"')

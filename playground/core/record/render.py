@@ -11,16 +11,19 @@ import json
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from playground.core.checks import CheckResult
-from playground.core.jose.jwt import Inspection, Verification
+from playground.core.jose.jwt import Inspection, TokenFormatError, Verification, inspect
 from playground.core.record.exchange import Exchange
 
 if TYPE_CHECKING:
     from playground.core.flow.flowspec import StepSpec
 
 BODY_LIMIT = 4000
+# the JWTs a hardened client sends, decoded under the request (nothing verified: for reading)
+SENT_JWTS = {"client_assertion": "client assertion (RFC 7523 §2.2)",
+             "request": "request object (RFC 9101 §4)"}
 MARKS = {"pass": "PASS", "fail": "FAIL", "skip": "skip"}
 
 
@@ -29,6 +32,7 @@ def exchange_text(exchange: Exchange, *, body_limit: int = BODY_LIMIT) -> str:
     lines = [f"--> #{exchange.seq} [{exchange.step}] {_request_line(exchange)}"]
     lines += _headers(exchange.request_headers)
     lines += _body(exchange.request_body, body_limit)
+    lines += sent_jwt_lines(exchange.request_headers, exchange.request_body)
     if exchange.status is None:
         lines.append(f"<-- no response: {exchange.error}")
     else:
@@ -39,6 +43,30 @@ def exchange_text(exchange: Exchange, *, body_limit: int = BODY_LIMIT) -> str:
     if exchange.trace is not None:
         lines += _trace(exchange)
     return "\n".join(lines)
+
+
+def sent_jwt_lines(headers: Iterable[tuple[str, str]], body: bytes) -> list[str]:
+    """The DPoP proof (RFC 9449 §4.2), client assertion and request object a request carries,
+    each decoded: header and claims as compact JSON."""
+    found = [("DPoP proof (RFC 9449 §4.2)", v) for k, v in headers if k.lower() == "dpop"]
+    try:
+        fields = parse_qsl(body.decode("ascii"), keep_blank_values=True) if body else []
+    except (UnicodeDecodeError, ValueError):
+        fields = []
+    found += [(SENT_JWTS[k], v) for k, v in fields if k in SENT_JWTS]
+    lines: list[str] = []
+    for title, token in found:
+        lines += _decoded_jwt(title, token)
+    return lines
+
+
+def _decoded_jwt(title: str, token: str) -> list[str]:
+    try:
+        found = inspect(token)
+    except TokenFormatError:
+        return []
+    return [f"    decoded {title}:", f"      header: {json.dumps(found.header)}",
+            f"      claims: {json.dumps(found.claims)}"]
 
 
 def _reason(status: int) -> str:
@@ -134,7 +162,12 @@ def pkce_lines(derived: Any) -> list[str]:
 
 def authorize_lines(request: Any) -> list[str]:
     rows = [f"    {p.name} = {p.value}" for p in request.params if p.enabled]
-    return ["  parameters:", *rows, f"  URL: {request.url}"]
+    lines = ["  parameters:", *rows]
+    if getattr(request, "request_object", None):
+        lines += _decoded_jwt("request object (RFC 9101 §4)", request.request_object)
+    if getattr(request, "request_uri", None):
+        lines.append(f"  pushed (RFC 9126 §2): request_uri = {request.request_uri}")
+    return [*lines, f"  URL: {request.url}"]
 
 
 def user_agent_lines(outcome: Any) -> list[str]:
@@ -158,6 +191,12 @@ def token_lines(outcome: Any) -> list[str]:
     lines = [f"  token_type: {answer.token_type}, expires_in: {answer.expires_in}"]
     lines.append(f"  scope: {answer.scope or '(not in the answer: as requested, RFC 6749 §5.1)'}")
     lines.append(f"  refresh_token: {'received' if answer.refresh_token else 'none'}")
+    request = getattr(outcome, "request", None)
+    if request is not None and request.header("DPoP"):
+        bound = answer.token_type.lower() == "dpop"
+        lines.append("  DPoP-bound to the proof's key (RFC 9449 §5)" if bound else
+                     f"  DPoP proof sent, but token_type is {answer.token_type}: the token "
+                     "is not bound to the key (RFC 9449 §5)")
     return lines
 
 
