@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from playground.ui.errors import ErrorReporter
     from playground.ui.main_window import MainWindow
+    from playground.ui.server_control import ServerController
 
 log = logging.getLogger("playground")
 
@@ -132,6 +133,8 @@ async def _main(app: QApplication, args: argparse.Namespace,
         await server.start_async()
         if getattr(args, "flow", None):
             await _choose_flow(window, args.flow, auto=bool(args.auto))
+        if getattr(args, "client", None) and not _choose_client(window, server, args.client):
+            return 2
         if args.screenshot:
             return await _screenshot(window, Path(args.screenshot), auto=bool(args.auto),
                                      show=getattr(args, "show", "flow"))
@@ -157,6 +160,19 @@ async def _choose_flow(window: MainWindow, name: str, *, auto: bool) -> None:
         window.choose_flow(FLOWS[AUTO_PRELUDE[name]])
         await window.run_auto()
     window.choose_flow(FLOWS[name])
+
+
+def _choose_client(window: MainWindow, server: ServerController, client_id: str) -> bool:
+    """Start with the embedded server's client `client_id` (its PAR, DPoP and key settings
+    too); False, with one line on stderr, when no such client is registered."""
+    client = server.client(client_id)
+    if client is None:
+        known = ", ".join(c.id for c in server.clients())
+        print(f"oauth-playground: --client {client_id}: no such client; registered: {known}",
+              file=sys.stderr)
+        return False
+    window.choose_client(client)
+    return True
 
 
 def _settle_collector() -> None:

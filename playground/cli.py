@@ -60,6 +60,10 @@ def _configure_gui(parser: argparse.ArgumentParser) -> None:
         help=f"the flow the window starts with ({', '.join(FLOWS)}); with --auto it runs to "
         "its end before the screenshot")
     parser.add_argument(
+        "--client", metavar="ID", default=None,
+        help="the embedded server's client the window starts with (e.g. playground-fapi: "
+        "private_key_jwt, PAR and DPoP)")
+    parser.add_argument(
         "--compat", choices=["strict", "seed"], default="strict",
         help="'seed' accepts the seed's SHA-256 / padded-base64 PKCE spelling, with a warning",
     )

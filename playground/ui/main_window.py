@@ -4,7 +4,9 @@ below. Only this class connects siblings (attributes down, signals up) and write
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +36,7 @@ from playground.core.flow.session import (
 from playground.core.flow.stepinfo import SEED_CLIENT_ID, ClientConfig
 from playground.core.flow.useragent import InAppAgent
 from playground.core.flows import AUTH_CODE_PKCE, DEFAULT_FLOW, FLOWS
+from playground.core.jose import jwk
 from playground.core.protocol import discovery, wire
 from playground.server.clients import Client
 from playground.ui import theme
@@ -68,6 +71,8 @@ def client_config(issuer: str, client: Client | None, scope: str = "") -> Client
         scope=scope or " ".join(client.scopes),
         post_logout_redirect_uri=client.postLogoutRedirect[0] if client.postLogoutRedirect
         else None,
+        par=client.requirePushedAuthorizationRequests, dpop=client.dpopBound,
+        client_key=jwk.demo_key_text(client.id),
     )
 
 
@@ -244,6 +249,7 @@ class MainWindow(QMainWindow):
         self.step_panel.work_requested.connect(self.run_work)
         self.flow_picker.flow_chosen.connect(self.choose_flow)
         self.authorize_view.client_chosen.connect(self.choose_client)
+        self.step_panel.key_requested.connect(self.generate_client_key)
         self.user_agent_view.consent.decision_requested.connect(
             lambda _i: self.select_step("user_agent"))
         self.server.bridge.session_event.connect(self._session_event)
@@ -403,6 +409,28 @@ class MainWindow(QMainWindow):
         self.tokens.tick()
 
     # -- editing --------------------------------------------------------------------------
+    def generate_client_key(self) -> None:
+        """A new ES256 key pair for the current client (RFC 7523 §2.2): the private half goes
+        to the token step, the public half into the embedded server's registration (`jwks`,
+        with private_key_jwt allowed)."""
+        if "token" not in self.session.spec:
+            return
+        key = jwk.generate("ES256")
+        self.session.set_input("token", "client_key", json.dumps(key.private_jwk()))
+        client_id = str(self.session.inputs("token").get("client_id") or "")
+        client = self.server.client(client_id)
+        if client is not None:
+            methods = client.authMethods if "private_key_jwt" in client.authMethods \
+                else (*client.authMethods, "private_key_jwt")
+            self.server.put_client(dataclasses.replace(client, jwks=key.jwks,
+                                                       authMethods=methods), replace=True)
+            self.show_message(f"New key {key.kid[:12]}… (ES256): its public half is registered "
+                              f"for {client.display_name}, which may now use private_key_jwt.")
+        else:
+            self.show_message(f"New key {key.kid[:12]}… (ES256): register this public JWK with "
+                              f"your provider: {json.dumps(key.public_jwk)}")
+        self._show_step(self.current_key)
+
     def set_input(self, key: str, name: str, value: Any) -> None:
         self.session.set_input(key, name, value)
         if key == "authorize_url" and name == "scope":
@@ -411,11 +439,13 @@ class MainWindow(QMainWindow):
     def choose_client(self, client: Client) -> None:
         config = client_config(str(self.session.inputs("discovery").get("issuer") or ""), client)
         for name, value in (("client_id", config.client_id), ("redirect_uri", config.redirect_uri),
-                            ("scope", config.scope), ("params", None)):
+                            ("scope", config.scope), ("params", None), ("par", config.par),
+                            ("request_object", False)):
             self.session.set_input("authorize_url", name, value)
         for name, value in (("client_id", config.client_id),
                             ("client_secret", config.client_secret),
-                            ("auth_method", config.auth_method), ("fields", None)):
+                            ("auth_method", config.auth_method), ("fields", None),
+                            ("dpop", config.dpop), ("client_key", config.client_key)):
             self.session.set_input("token", name, value)
         if "logout" in self.session.spec:  # the sign-out returns to this client's URI
             self.session.set_input("logout", "post_logout_redirect_uri",

@@ -27,7 +27,7 @@ from playground.core.flow.session import FlowSession, StepState
 from playground.ui import theme
 from playground.ui.device_views import DEVICE_VIEWS
 from playground.ui.generic_view import GenericStepView
-from playground.ui.step_views import VIEWS, StepView
+from playground.ui.step_views import VIEWS, StepView, TokenView
 
 
 def view_for(spec: StepSpec[Any]) -> StepView:
@@ -41,6 +41,7 @@ def view_for(spec: StepSpec[Any]) -> StepView:
 class StepPanel(QWidget):
     input_edited = Signal(str, str, object)
     work_requested = Signal(object, str)  # a view's work on the session, its name
+    key_requested = Signal()  # a token step asks for a new client key pair
 
     def __init__(self, actions: list[QAction], flow: FlowSpec,
                  parent: QWidget | None = None) -> None:
@@ -85,6 +86,8 @@ class StepPanel(QWidget):
     def _add(self, view: StepView) -> StepView:
         view.input_edited.connect(self.input_edited)
         view.work_requested.connect(self.work_requested)
+        if isinstance(view, TokenView):
+            view.options.key_requested.connect(self.key_requested)
         self.stack.addWidget(view)
         return view
 

@@ -39,6 +39,7 @@ from playground.ui.agent_modes import MODES, ExternalAgentPage
 from playground.ui.authorize_panel import AuthorizePanel, ParamsEditor
 from playground.ui.consent import ConsentPanel
 from playground.ui.exchange_view import pairs_table
+from playground.ui.hardening_views import AuthorizeOptions, TokenOptions, decoded_jwts
 from playground.ui.models import CheckRow, ChecksModel, PairsModel, check_rows
 from playground.ui.pkce_panel import PkcePanel
 
@@ -154,11 +155,14 @@ class AuthorizeView(StepView):
         self.panel = AuthorizePanel()
         self.panel.endpoint.setReadOnly(True)
         self.panel.changed.connect(lambda _endpoint, params: self.edit("params", list(params)))
+        self.options = AuthorizeOptions()
+        self.options.edited.connect(self.edit)
         form = QFormLayout()
         form.addRow("Client:", self.client)
         form.addRow("Scope:", self.scope)
         form.addRow("redirect_uri:", self.redirect_uri)
         self.layout_.addLayout(form)
+        self.layout_.addWidget(self.options)
         self.layout_.addWidget(self.panel, 1)
 
     def set_clients(self, clients: list[Client], current: str) -> None:
@@ -181,6 +185,7 @@ class AuthorizeView(StepView):
 
     def show_session(self, session: FlowSession) -> None:
         inputs = session.inputs("authorize_url")
+        self.options.show_inputs(inputs, session.step("authorize_url").outcome)
         self.scope.setText(str(inputs.get("scope") or ""))
         self.redirect_uri.setText(str(inputs.get("redirect_uri") or ""))
         index = self.client.findData(inputs.get("client_id"))
@@ -301,6 +306,8 @@ class TokenView(StepView):
         self.body_format.addItem("JSON (the seed's fetch body)", "json")
         self.body_format.activated.connect(
             lambda i: self.edit("body_format", self.body_format.itemData(i)))
+        self.options = TokenOptions()
+        self.options.edited.connect(self.edit)
         self.fields = ParamsEditor()
         self.fields.changed.connect(self._fields_edited)
         self.fields_note = QLabel()
@@ -309,6 +316,7 @@ class TokenView(StepView):
         self.response = _text_view()
         form = QFormLayout()
         form.addRow("Body format:", self.body_format)
+        form.addRow("Client auth:", self.options)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -333,6 +341,7 @@ class TokenView(StepView):
         inputs = step.inputs
         body_index = self.body_format.findData(inputs.get("body_format"))
         self.body_format.setCurrentIndex(max(0, body_index))
+        self.options.show_inputs(inputs)
         waiting = [session.step(k).title for k in step.requires
                    if session.step(k).state is not StepState.DONE]
         self.response.setPlainText(_token_response_text(step.outcome))
@@ -351,7 +360,9 @@ class TokenView(StepView):
         self.fields_note.clear()
         headers = "\n".join(f"{k}: {v}" for k, v in request.headers)
         body = request.body.decode("utf-8", "replace")
-        self.request.setPlainText(f"{request.method} {request.url}\n{headers}\n\n{body}")
+        decoded = decoded_jwts(request)
+        self.request.setPlainText(f"{request.method} {request.url}\n{headers}\n\n{body}"
+                                  + (f"\n\n{decoded}" if decoded else ""))
 
 
 def _token_response_text(outcome: Any) -> str:

@@ -1,0 +1,71 @@
+"""PAR, DPoP, private_key_jwt and request objects in the real window against the real server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from playground.core.jose import jwt
+from playground.ui.main_window import MainWindow
+from playground.ui.step_views import AuthorizeView, TokenView
+from tests.ui.flowhelpers import run_whole_flow, select
+
+
+def _choose(window: MainWindow, client_id: str) -> None:
+    view: AuthorizeView = window.authorize_view
+    index = view.client.findData(client_id)
+    assert index >= 0, f"{client_id} is not in the client picker"
+    view.client.setCurrentIndex(index)
+    view.client.activated.emit(index)
+
+
+def test_a_fapi_client_pushes_signs_and_binds_its_tokens(qtbot: QtBot, window: MainWindow,
+                                                          tmp_path: Path) -> None:
+    _choose(window, "playground-fapi")
+    select(window, "authorize_url")
+    view: AuthorizeView = window.authorize_view
+    assert view.options.par.isChecked(), "a client that must push has PAR on"
+    run_whole_flow(qtbot, window)
+
+    select(window, "authorize_url")
+    pushed = view.options.pushed.text()
+    assert "urn:ietf:params:oauth:request_uri:" in pushed and "/oauth2/par" in pushed
+    assert "code_challenge" not in window.session.outcome("authorize_url").url
+
+    select(window, "token")
+    token_view = window.step_panel.view("token")
+    assert isinstance(token_view, TokenView)
+    assert token_view.options.dpop.isChecked()
+    assert token_view.options.method.currentData() == "private_key_jwt"
+    assert "kid playground-fapi-demo-1" in token_view.options.key.text()
+    answer = window.session.outcome("token").response
+    assert answer.raw["token_type"] == "DPoP"
+    claims = jwt.inspect(answer.access_token).claims
+    assert "jkt" in claims["cnf"], "the access token is bound to the proof's key"
+    window.grab().save(str(tmp_path / "fapi.png"))
+
+
+def test_generating_a_key_registers_it_and_private_key_jwt_works(qtbot: QtBot,
+                                                                  window: MainWindow) -> None:
+    _choose(window, "playground-web")
+    select(window, "token")
+    token_view = window.step_panel.view("token")
+    assert isinstance(token_view, TokenView)
+    token_view.options.generate.click()
+    assert "ES256, kid" in token_view.options.key.text()
+    registered = window.server.client("playground-web")
+    assert registered is not None and registered.jwks is not None
+    assert "private_key_jwt" in registered.authMethods
+    index = token_view.options.method.findData("private_key_jwt")
+    token_view.options.method.setCurrentIndex(index)
+    token_view.options.method.activated.emit(index)
+    run_whole_flow(qtbot, window)
+
+    select(window, "token")
+    preview = token_view.request.toPlainText()
+    assert "client_assertion, decoded:" in preview
+    sent = dict(window.session.outcome("token").request.fields)
+    header = jwt.inspect(sent["client_assertion"]).header
+    assert header["kid"] == json.loads(window.session.inputs("token")["client_key"])["kid"]
