@@ -68,11 +68,13 @@ RESOURCES = ("--resource", "https://api.playground.example",
 
 
 @contextlib.contextmanager
-def serve(*args: str, port: int | None = None) -> Iterator[Serve]:
-    """`oauth-playground serve --port P --clients seed-clients.json ARGS`; SIGTERM on exit."""
+def serve(*args: str, port: int | None = None,
+          clients: Path | str | None = CLIENTS) -> Iterator[Serve]:
+    """`oauth-playground serve --port P --clients seed-clients.json ARGS`; SIGTERM on exit.
+    `clients` names another clients file; None runs the built-in clients."""
     port = port or free_port()
     cmd = [project_python(), "-m", "playground", "serve", "--port", str(port),
-           "--clients", str(CLIENTS), *RESOURCES, *args]
+           *(("--clients", str(clients)) if clients is not None else ()), *RESOURCES, *args]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, bufsize=1)
     assert proc.stdout is not None

@@ -86,3 +86,30 @@ export function check(results, name, ok, detail = '') {
   console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name}${detail ? `  (${detail})` : ''}`);
   return Boolean(ok);
 }
+
+/** Play the user: walk authorize → login (as `user`) → consent (Allow) through the JSON view of
+ * the interaction (GET /interaction/{uid} with Accept: application/json, then POST its form
+ * action); resolves to the callback URL that starts with `redirectPrefix`. */
+export async function userAgent(authorizeUrl, redirectPrefix, user = 'alice') {
+  const jar = new CookieJar();
+  let url = authorizeUrl.href ?? String(authorizeUrl);
+  for (let hop = 0; hop < 10; hop += 1) {
+    if (url.startsWith(redirectPrefix)) return new URL(url);
+    let res = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
+    jar.store(res);
+    if (res.status >= 300 && res.status < 400) { url = new URL(res.headers.get('location'), url).href; continue; }
+    res = await fetch(url, { headers: { cookie: jar.header(), accept: 'application/json' } });
+    if (res.status !== 200) throw new Error(`interaction ${url}: HTTP ${res.status} ${await res.text()}`);
+    const view = await res.json();
+    const form = view.prompt === 'login'
+      ? { csrf: view.csrf, user }
+      : { csrf: view.csrf, decision: 'allow' };
+    res = await fetch(new URL(view.action, url), { method: 'POST', redirect: 'manual',
+      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form) });
+    jar.store(res);
+    if (res.status !== 303) throw new Error(`${view.prompt}: HTTP ${res.status} ${await res.text()}`);
+    url = new URL(res.headers.get('location'), url).href;
+  }
+  throw new Error('no redirect to the client');
+}

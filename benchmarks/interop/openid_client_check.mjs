@@ -9,37 +9,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as client from 'openid-client';
-import { CookieJar, HERE, SEED_CLIENT_ID, check, freePort, startServe } from './lib.mjs';
+import { HERE, SEED_CLIENT_ID, check, freePort, startServe, userAgent } from './lib.mjs';
 
 const SCOPE = 'openid email profile offline_access';
 const WEB = { id: 'interop-web', secret: 'interop-web-secret-5d0b7c2e9a4f41c8b6e3a1f7d2c9e8b4',
   redirect: 'http://localhost:8080/callback' };
 const version = JSON.parse(readFileSync(path.join(HERE, 'node_modules/openid-client/package.json'))).version;
-
-/** Walk authorize → login → consent with the JSON view of the interaction; the callback URL. */
-async function userAgent(authorizeUrl, redirectPrefix, user = 'alice') {
-  const jar = new CookieJar();
-  let url = authorizeUrl.href;
-  for (let hop = 0; hop < 10; hop += 1) {
-    if (url.startsWith(redirectPrefix)) return new URL(url);
-    let res = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
-    jar.store(res);
-    if (res.status >= 300 && res.status < 400) { url = new URL(res.headers.get('location'), url).href; continue; }
-    res = await fetch(url, { headers: { cookie: jar.header(), accept: 'application/json' } });
-    if (res.status !== 200) throw new Error(`interaction ${url}: HTTP ${res.status} ${await res.text()}`);
-    const view = await res.json();
-    const form = view.prompt === 'login'
-      ? { csrf: view.csrf, user }
-      : { csrf: view.csrf, decision: 'allow' };
-    res = await fetch(new URL(view.action, url), { method: 'POST', redirect: 'manual',
-      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(form) });
-    jar.store(res);
-    if (res.status !== 303) throw new Error(`${view.prompt}: HTTP ${res.status} ${await res.text()}`);
-    url = new URL(res.headers.get('location'), url).href;
-  }
-  throw new Error('no redirect to the client');
-}
 
 async function flow(results, issuer, label, { clientId, redirectUri, auth, sendRedirectUri = true,
   publicClient = true }) {

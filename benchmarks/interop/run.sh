@@ -23,7 +23,9 @@ fi
 status=0
 node "$HERE/browser.mjs" || status=1
 "$VENV/bin/python" "$HERE/authlib_check.py" || status=1
+"$VENV/bin/python" "$HERE/authlib_hardening.py" || status=1
 node "$HERE/openid_client_check.mjs" || status=1
+node "$HERE/openid_client_hardening.mjs" || status=1
 "$PY" "$HERE/battery.py" "$@" || status=1
 echo
 [ "$status" = 0 ] && echo "interop: all checks passed" || echo "interop: some checks FAILED"

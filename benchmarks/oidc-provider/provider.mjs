@@ -7,7 +7,6 @@ const port = Number(process.env.PORT || 3000);
 const host = process.env.HOST || '127.0.0.1';
 const issuer = process.env.ISSUER || `http://localhost:${port}`;
 
-const MACHINE_CLIENT = 'playground-service';
 const API = 'https://api.playground.example';
 const API_SCOPES = 'api:read api:write';
 
@@ -65,6 +64,32 @@ const provider = new Provider(issuer, {
       grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
       response_types: [],
     },
+    {
+      // like playground-fapi in the embedded server's default clients (RFC 7523 §2.2, RFC 9126,
+      // RFC 9449): private_key_jwt with the bundled demo key (its public half here), pushed
+      // authorization requests only, DPoP-bound access tokens
+      client_id: 'playground-fapi',
+      application_type: 'web',
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks: { keys: [{"crv": "P-256", "kty": "EC", "x": "WDCzIfo7JmpiKI6qY9ATtrsGwM1fLH26J_8Yj7m0-K8", "y": "CRu2JfjDF4JTc2m86qkVrd5AjDGlDPD_VulA0jQcKh0", "kid": "playground-fapi-demo-1", "use": "sig", "alg": "ES256"}] },
+      require_pushed_authorization_requests: true,
+      dpop_bound_access_tokens: true,
+      redirect_uris: ['http://client.server.com/callback', 'http://127.0.0.1/callback'],
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      response_types: ['code'],
+    },
+    {
+      // like playground-jwt: client_secret_jwt (HS256 with the client secret, OIDC Core §9)
+      client_id: 'playground-jwt',
+      client_secret: 'jwt-secret-5f1e9c3a7d2b4e6f8a0c1b3d5e7f9a2c4b6d8e0f',
+      application_type: 'web',
+      token_endpoint_auth_method: 'client_secret_jwt',
+      token_endpoint_auth_signing_alg: 'HS256',
+      redirect_uris: ['http://localhost:8080/callback'],
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      response_types: ['code'],
+    },
   ],
   pkce: { required: () => true },
   features: {
@@ -72,13 +97,16 @@ const provider = new Provider(issuer, {
     clientCredentials: { enabled: true },
     // RFC 8628: device_authorization_endpoint /device/auth, verification_uri /device
     deviceFlow: { enabled: true },
-    // The machine client's scopes are a resource server's (RFC 8707), not OpenID scopes: the
-    // API below is its default resource, so a client_credentials request without `resource`
-    // gets a JWT access token (RFC 9068) for it, with at most api:read and api:write.
+    // RFC 9126 (PAR) and RFC 9449 (DPoP) are on by default in oidc-provider 9; signed request
+    // objects (RFC 9101) are not
+    requestObjects: { enabled: true },
+    // A machine client's scopes are a resource server's (RFC 8707), not OpenID scopes: the API
+    // below is the default resource of the client_credentials grant, so a request without
+    // `resource` gets a JWT access token (RFC 9068) for it, with at most api:read and api:write.
     resourceIndicators: {
       enabled: true,
       defaultResource: async (ctx, client, oneOf) => oneOf
-        || (client?.clientId === MACHINE_CLIENT ? API : undefined),
+        || (ctx.oidc.params?.grant_type === 'client_credentials' ? API : undefined),
       useGrantedResource: async () => false,
       getResourceServerInfo: async (ctx, resource) => {
         if (resource !== API) throw new errors.InvalidTarget();
