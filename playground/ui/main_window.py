@@ -145,9 +145,11 @@ class MainWindow(QMainWindow):
         if "subject" in self.session.spec:
             self.session.set_input("subject", "subject_token", answer.response.access_token)
         if self.session.spec.name == "refresh" and answer.response.refresh_token:
-            for name in ("client_id", "client_secret", "auth_method"):
+            for name in ("client_id", "client_secret", "auth_method", "dpop", "client_key",
+                         "assertion_audience"):
                 self.session.set_input("token", name, old.inputs("token").get(name))
             self.session.set_input("token", "refresh_token", answer.response.refresh_token)
+            self.session.adopt_kept(old)  # the DPoP key the refresh token is bound to
 
     def choose_flow(self, spec: FlowSpec) -> None:
         """Step through `spec` from now on: a new session (the inspector's log is kept), with a

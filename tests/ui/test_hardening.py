@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from playground.core.jose import jwt
 from playground.ui.main_window import MainWindow
 from playground.ui.step_views import AuthorizeView, TokenView
-from tests.ui.flowhelpers import run_whole_flow, select
+from tests.ui.flowhelpers import click, run_whole_flow, select, step_states, wait_idle
 
 
 def _choose(window: MainWindow, client_id: str) -> None:
@@ -69,3 +69,24 @@ def test_generating_a_key_registers_it_and_private_key_jwt_works(qtbot: QtBot,
     sent = dict(window.session.outcome("token").request.fields)
     header = jwt.inspect(sent["client_assertion"]).header
     assert header["kid"] == json.loads(window.session.inputs("token")["client_key"])["kid"]
+
+
+def test_a_public_clients_dpop_bound_refresh_goes_on_with_the_same_key(
+        qtbot: QtBot, window: MainWindow) -> None:
+    select(window, "token")
+    token_view = window.step_panel.view("token")
+    assert isinstance(token_view, TokenView)
+    token_view.options.dpop.click()
+    assert window.session.inputs("token")["dpop"] is True
+    run_whole_flow(qtbot, window)
+    first = jwt.inspect(window.session.outcome("token").response.access_token).claims["cnf"]
+
+    combo = window.flow_picker.combo
+    combo.setCurrentIndex(combo.findText("Refresh"))
+    combo.activated.emit(combo.currentIndex())
+    click(window, "run_all")
+    wait_idle(qtbot, window)
+    assert set(step_states(window).values()) == {"done"}, step_states(window)
+    answer = window.session.outcome("token").response
+    assert answer.raw["token_type"] == "DPoP"
+    assert jwt.inspect(answer.access_token).claims["cnf"] == first, "the same key proves it"

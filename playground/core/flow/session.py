@@ -177,6 +177,12 @@ class FlowSession:
         kept: T = self._kept[name]
         return kept
 
+    def adopt_kept(self, other: FlowSession) -> None:
+        """Keep what `other` kept (its DPoP key): a refresh that continues another flow's run
+        must prove possession of the same key (RFC 9449 §5: a public client's refresh token
+        is bound to it)."""
+        self._kept.update(other._kept)
+
     # -- editing --------------------------------------------------------------------------
     def step(self, key: str) -> Step:
         return self.steps[key]
