@@ -48,6 +48,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="a resource tokens may be issued for (RFC 8707; repeat for more; "
                              "default: https://api.example); a token exchange may also name a "
                              "registered client id as its audience")
+    parser.add_argument("--require-par", action="store_true",
+                        help="every client must push its authorization requests (RFC 9126 §5; "
+                             "per client: requirePushedAuthorizationRequests)")
+    parser.add_argument("--dpop-nonce", action="store_true",
+                        help="DPoP proofs must carry a nonce this server provides in DPoP-Nonce "
+                             "(RFC 9449 §8, §9)")
     parser.add_argument("--signers", type=_signers, default=default_signers(), metavar="N",
                         help="helper processes that sign tokens, so RSA signatures use other "
                              f"cores; 0 signs in the server's thread (default: {default_signers()}"
@@ -80,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     config = ServerConfig(host=args.host, port=args.port,
                           clients=list(loaded.clients) if loaded else None, compat_seed=compat,
                           allow_plain=args.allow_plain, issuer=args.issuer,
-                          signers=args.signers)
+                          signers=args.signers, require_par=args.require_par,
+                          dpop_nonce=args.dpop_nonce)
     if args.resources:
         config.resources = tuple(args.resources)
     server = EmbeddedServer(config)

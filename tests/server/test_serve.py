@@ -428,3 +428,37 @@ def test_resources_are_configurable() -> None:
     assert parser.parse_args([]).resources is None
     args = parser.parse_args(["--resource", "https://a.example", "--resource", "https://b.example"])
     assert args.resources == ["https://a.example", "https://b.example"]
+
+
+def test_require_par_and_dpop_nonce_switches() -> None:
+    """`--require-par` (RFC 9126 §5) and `--dpop-nonce` (RFC 9449 §8), over real HTTP."""
+    import jwt as pyjwt
+
+    from playground.core.jose import jwk
+
+    proc = _serve("--port", "0", "--signers", "0", "--require-par", "--dpop-nonce")
+    try:
+        assert proc.stdout is not None
+        match = re.match(r"issuer\s+(http://127\.0\.0\.1:\d+)", proc.stdout.readline())
+        assert match
+        issuer = match.group(1)
+        meta = httpx.get(f"{issuer}/.well-known/openid-configuration").json()
+        assert meta["require_pushed_authorization_requests"] is True
+        key = jwk.generate("ES256")
+        proof = pyjwt.encode({"jti": "j1", "htm": "POST", "htu": f"{issuer}/oauth2/token",
+                              "iat": int(time.time())}, key.key, algorithm="ES256",
+                             headers={"typ": "dpop+jwt", "jwk": jwk.public_members(key.key)})
+        answer = httpx.post(f"{issuer}/oauth2/token", data={"grant_type": "client_credentials"},
+                            auth=("playground-service",
+                                  "service-secret-7d3b9a1e5c2f4086b1d4e8a0c6f2b9d3"),
+                            headers={"DPoP": proof})
+        assert answer.status_code == 400 and answer.json()["error"] == "use_dpop_nonce"
+        assert answer.headers["dpop-nonce"]
+        plain = httpx.get(f"{issuer}/oauth2/authorize", params={
+            "client_id": "playground-spa", "response_type": "code", "scope": "openid",
+            "code_challenge": "x" * 43, "code_challenge_method": "S256"})
+        assert "error=invalid_request" in plain.headers["location"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        _reap(proc)
