@@ -59,6 +59,7 @@ class BodyView(QWidget):
         super().__init__(parent)
         self._body = b""
         self._content_type = ""
+        self._jwts = ""
         self.chooser = theme.narrow(QComboBox(), 10)
         self.chooser.addItems(["Auto", *contentviews.view_names()])
         self.chooser.currentTextChanged.connect(lambda _text: self._render())
@@ -75,8 +76,10 @@ class BodyView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.text)
 
-    def set_body(self, body: bytes, content_type: str) -> None:
-        self._body, self._content_type = body, content_type
+    def set_body(self, body: bytes, content_type: str, jwts: str = "") -> None:
+        """`jwts`: the message's other JWTs decoded (a DPoP proof, a client assertion), shown
+        under the body."""
+        self._body, self._content_type, self._jwts = body, content_type, jwts
         self._render()
 
     def _render(self) -> None:
@@ -90,7 +93,7 @@ class BodyView(QWidget):
         wrap = rendered.view.startswith("Raw") or rendered.view == "HTML source"
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth if wrap
                                   else QPlainTextEdit.LineWrapMode.NoWrap)
-        self.text.setPlainText(rendered.text)
+        self.text.setPlainText(rendered.text + (f"\n\n{self._jwts}" if self._jwts else ""))
 
 
 class MessageSide(QWidget):
@@ -118,7 +121,8 @@ class MessageSide(QWidget):
         self.start_line.setToolTip(start_line)
         self.headers.set_pairs(headers)
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
-        self.body.set_body(body, content_type)
+        self.body.set_body(body, content_type,
+                           contentviews.embedded_jwts(tuple(headers), body, content_type))
 
 
 def _line_field() -> QLineEdit:

@@ -88,3 +88,21 @@ def test_empty_body() -> None:
 def test_decode_compact_jwt_rejects_garbage_with_a_reason(garbage: str) -> None:
     with pytest.raises(ValueError, match="not a decodable JWT"):
         contentviews.decode_compact_jwt(garbage)
+
+
+def test_a_messages_other_jwts_are_decoded_dpop_header_and_form_fields() -> None:
+    import jwt as pyjwt
+
+    proof = pyjwt.encode({"htm": "POST"}, "k" * 32, algorithm="HS256",
+                         headers={"typ": "dpop+jwt"})
+    assertion = pyjwt.encode({"iss": "c"}, "k" * 32, algorithm="HS256")
+    body = f"grant_type=client_credentials&client_assertion={assertion}".encode()
+    text = contentviews.embedded_jwts((("DPoP", proof),), body,
+                                      "application/x-www-form-urlencoded")
+    assert 'DPoP header (JWT, decoded, not verified):\n  header  {"alg": "HS256", "typ": ' \
+        '"dpop+jwt"}' in text
+    assert 'client_assertion (JWT, decoded, not verified):' in text and '"iss": "c"' in text
+    assert "grant_type" not in text
+    assert contentviews.embedded_jwts((("Accept", "a.b.c"),), b"", "") == ""
+    broken = contentviews.embedded_jwts((("DPoP", "e30.e30.!"),), b"", "")
+    assert broken.startswith("DPoP header: not a decodable JWT")

@@ -46,6 +46,14 @@ def test_a_fapi_client_pushes_signs_and_binds_its_tokens(qtbot: QtBot, window: M
     assert "jkt" in claims["cnf"], "the access token is bound to the proof's key"
     window.grab().save(str(tmp_path / "fapi.png"))
 
+    inspector = window.inspector
+    inspector.filter_edit.setText("oauth2/token")
+    inspector.table.selectRow(0)
+    body = inspector.detail.request.body.text.toPlainText()
+    assert "DPoP header (JWT, decoded, not verified):" in body and '"typ": "dpop+jwt"' in body
+    assert "client_assertion (JWT, decoded, not verified):" in body
+    assert '"iss": "playground-fapi"' in body
+
 
 def test_generating_a_key_registers_it_and_private_key_jwt_works(qtbot: QtBot,
                                                                   window: MainWindow) -> None:

@@ -138,6 +138,27 @@ def _render_jwt(body: bytes) -> Rendered:
     return Rendered("JWT (decoded)", text)
 
 
+def embedded_jwts(headers: Fields, body: bytes, content_type: str) -> str:
+    """The JWTs a message carries besides its body: a DPoP proof header (RFC 9449 §4.1) and
+    form fields such as client_assertion (RFC 7523 §2.2), request (RFC 9101 §5.1),
+    subject_token or id_token_hint, each decoded (not verified), one block each."""
+    found = [(f"{name} header", value) for name, value in headers if name.lower() == "dpop"]
+    if media_type(content_type) == "application/x-www-form-urlencoded" and len(body) < 64_000:
+        found += [(name, value) for name, value in parse_qsl(_text(body))
+                  if COMPACT_JWS.match(value)]
+    blocks = []
+    for label, token in found:
+        try:
+            header, payload, _ = decode_compact_jwt(token)
+        except ValueError as exc:
+            blocks.append(f"{label}: {exc}")
+            continue
+        blocks.append(f"{label} (JWT, decoded, not verified):\n  header  "
+                      f"{json.dumps(header, ensure_ascii=False)}\n  payload "
+                      f"{json.dumps(payload, ensure_ascii=False)}")
+    return "\n\n".join(blocks)
+
+
 # HTML and raw -------------------------------------------------------------------------------
 
 
