@@ -53,6 +53,7 @@ RFC_ERRORS = frozenset({
     "interaction_required", "login_required", "account_selection_required", "consent_required",
     "invalid_request_uri", "invalid_request_object", "request_not_supported",
     "request_uri_not_supported", "registration_not_supported",
+    "invalid_dpop_proof", "use_dpop_nonce",  # RFC 9449 §5, §8
 })
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "FOO", "get")
 ENDPOINTS = {  # path: its methods (playground.server.app.ENDPOINTS)
@@ -64,7 +65,7 @@ ENDPOINTS = {  # path: its methods (playground.server.app.ENDPOINTS)
     "/oauth2/revoke": ("POST", "OPTIONS"), "/oauth2/introspect": ("POST",),
     "/oauth2/userinfo": ("GET", "POST", "OPTIONS"),
     "/oauth2/device_authorization": ("POST",), "/device": ("GET", "HEAD", "POST"),
-    "/oauth2/logout": ("GET", "POST"),
+    "/oauth2/logout": ("GET", "POST"), "/oauth2/par": ("POST", "OPTIONS"),
 }
 JUNK_PATHS = ("/", "/x", "/oauth2/", "/interaction/", "/%2e%2e/%2e%2e/etc/passwd", "/\u2460",
               "/%ff%fe", "/%ED%A0%80", "//[::1", "/oauth2/token/", "/" + "a" * 5000)
@@ -72,7 +73,8 @@ NAMES = ("client_id", "response_type", "scope", "state", "redirect_uri", "code_c
          "code_challenge_method", "max_age", "prompt", "nonce", "login_hint", "grant_type", "code",
          "code_verifier", "refresh_token", "client_secret", "token", "token_type_hint", "request",
          "request_uri", "response_mode", "csrf", "user", "decision", "device_code", "user_code",
-         "id_token_hint", "post_logout_redirect_uri", "x", "", "\u2460", "a[b]")
+         "id_token_hint", "post_logout_redirect_uri", "client_assertion",
+         "client_assertion_type", "x", "", "\u2460", "a[b]")
 CLIENTS = ("c02d5bf5-993e-4c6a-a248-6c307cc7681b", "playground-spa", "playground-web",
            "playground-native", "playground-tv", "nobody", "")
 NUMBERS = ("0", "1", "60", "-1", "\u00b2", "\u2460", "\u0663", "\uff11", "1\u00b2", "9" * 30,
@@ -91,6 +93,17 @@ TEXTS = ("", "a", "\u00e9", "\u2460", "\ufffd", "\x00", "\r\n", "%", "%zz", "%ff
          "openid", "openid email profile offline_access", "none", "login consent", "allow",
          "deny", "alice", "authorization_code", "refresh_token", "client_credentials",
          "\U0001f600", "\u202e")
+
+
+_B64 = base64.urlsafe_b64encode
+# RFC 9449 §4.2 proofs that break one rule each (no signature can verify; a few are not JWTs).
+_DPOP_JUNK = (
+    b"x.y.z", b"\xff", b"", b"a" * 9000,
+    _B64(b'{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC"}}').rstrip(b"=") + b".e30.AA",
+    _B64(b'{"typ":"dpop+jwt","alg":"none","jwk":{}}').rstrip(b"=") + b"." + _B64(b"[]") + b".",
+    _B64(b'{"typ":"dpop+jwt","alg":"ES256","jwk":[1]}').rstrip(b"=") + b"."
+    + _B64(b'{"iat":"' + b"9" * 400 + b'"}').rstrip(b"=") + b".AA",
+)
 
 
 @dataclass
@@ -318,7 +331,8 @@ class Draw:
                              ("Origin", (b"http://client.server.com", b"null", b"\xff",
                                          b"http://evil.example")),
                              ("Accept", (b"application/json", b"*/*", b"text/html")),
-                             ("Access-Control-Request-Method", (b"POST", b"\xff"))):
+                             ("Access-Control-Request-Method", (b"POST", b"\xff")),
+                             ("DPoP", _DPOP_JUNK)):
             if r.random() < 0.3:
                 headers.append((name, r.choice(values)))
         return headers
