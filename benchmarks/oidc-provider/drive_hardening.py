@@ -12,7 +12,9 @@ Starts provider.mjs on a free port and runs, each as its own `python -m playgrou
   devInteractions pages and pastes the redirect): exit 0 — the pushed request, the DPoP-bound
   tokens, and UserInfo with a proof;
 - the same with `--request-object` (a signed request object pushed via PAR, RFC 9101): exit 0;
-- `playground-fapi` without `--par`: exit 1, the provider refuses (it requires PAR).
+- `playground-fapi` without `--par`: exit 1, the provider refuses (it requires PAR);
+- the seed's public client with `--dpop` (no PAR): the code is bound with `dpop_jkt` (RFC 9449
+  §10): exit 0.
 
 Prints PASS/FAIL per run; exits 1 on any failure. Not a unit test: it needs Node ≥ 20 and
 `npm install` in this directory. Usage (from the project root):
@@ -55,6 +57,8 @@ CHECKS = (
     Check("PAR + signed request object + DPoP + private_key_jwt",
           [*CODE_FLOW, "--request-object"], 0, "request_uri"),
     Check("a PAR-only client without PAR is refused", [*FAPI, "--dpop", "--manual"], 1, ""),
+    Check("DPoP with dpop_jkt, the seed's public client (code flow, refresh token bound)",
+          ["--dpop", "--manual"], 0, "dpop_jkt"),
 )
 
 

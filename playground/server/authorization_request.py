@@ -25,3 +25,4 @@ class AuthorizationRequest:
     prompts: frozenset[str]
     login_hint: str | None
     max_age: int | None = None
+    dpop_jkt: str | None = None  # RFC 9449 §10: the key the code will be bound to

@@ -14,6 +14,7 @@ redirected, since client and redirect URI are verified by then.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from playground.core.errors import (
@@ -34,6 +35,7 @@ from playground.server.sessions import LoginSession
 from playground.server.trace import TraceBuilder
 
 LOOPBACK_HOSTS = ("127.0.0.1", "[::1]")
+_THUMBPRINT = re.compile(r"[A-Za-z0-9_-]{43}")
 PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 MAX_PORT = 65535
 # Seconds; a larger max_age asks nothing more of a login session (this one is ~31 million years).
@@ -179,7 +181,21 @@ def _request(params: Params, ctx: ServerContext, trace: TraceBuilder, client: Cl
         client=client, redirect_uri=redirect_uri, redirect_uri_given=given, state=state,
         scopes=scopes, challenge=challenge, method=method, nonce=params.get("nonce"),
         prompts=prompts, login_hint=params.get("login_hint"), max_age=_max_age(params, trace),
+        dpop_jkt=_dpop_jkt(params, trace),
     )
+
+
+def _dpop_jkt(params: Params, trace: TraceBuilder) -> str | None:
+    """RFC 9449 §10: `dpop_jkt`, the RFC 7638 thumbprint (base64url SHA-256, 43 characters)
+    of the key the client will prove at the token endpoint."""
+    jkt = params.get("dpop_jkt")
+    if jkt is None:
+        return None
+    trace.require("dpop_jkt is a JWK SHA-256 thumbprint", _THUMBPRINT.fullmatch(jkt) is not None,
+                  InvalidRequest(f"dpop_jkt {jkt[:60]!r} is not a base64url SHA-256 thumbprint "
+                                 "(43 characters, RFC 7638 §3)", rfc="RFC 9449 §10"))
+    trace.check("code will be bound to the DPoP key dpop_jkt names", True, jkt, "RFC 9449 §10")
+    return jkt
 
 
 def _pushed_if_required(ctx: ServerContext, client: Client, pushed: bool,

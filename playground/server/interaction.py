@@ -207,7 +207,7 @@ def _complete(request: Request, ctx: ServerContext, item: Interaction,
 def _issue_code(ctx: ServerContext, auth: AuthorizationRequest, sub: str, auth_time: int,
                 scopes: tuple[str, ...], trace: TraceBuilder) -> str:
     """RFC 6749 §4.1.2: the redirect URI with `code`, `state` and `iss` (RFC 9207)."""
-    grant = Grant(auth.client.id, sub, scopes, auth_time, auth.nonce)
+    grant = Grant(auth.client.id, sub, scopes, auth_time, auth.nonce, jkt=auth.dpop_jkt)
     code = ctx.store.issue_code(grant, auth.redirect_uri, auth.redirect_uri_given,
                                 auth.challenge, auth.method)
     trace.outcome = f"code issued to {auth.client.id} for {sub} ({' '.join(scopes)})"

@@ -15,8 +15,8 @@ import secrets
 from starlette.requests import Request
 from starlette.responses import Response
 
-from playground.core.errors import InvalidRequest, OAuthError
-from playground.server import request_object
+from playground.core.errors import InvalidDPoPProof, InvalidRequest, OAuthError
+from playground.server import dpop, request_object
 from playground.server.authorize import PageError, RedirectError, validate
 from playground.server.client_auth import authenticate, read_params
 from playground.server.clients import Client
@@ -43,11 +43,29 @@ async def par(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Resp
     pushed = _authorization_params(params, client)
     if "request" in pushed:
         pushed = await request_object.unpack(pushed, client, ctx, trace)
+    pushed = _dpop_binding(request, pushed, ctx, trace)
     _validate(pushed, ctx, trace)
     uri = REQUEST_URI_PREFIX + secrets.token_urlsafe(32)
     ctx.pushed_requests.put(uri, PushedRequest(client.id, pushed))
     trace.outcome = f"request pushed by {client.id}; request_uri valid {ctx.config.par_ttl} s"
     return json_response({"request_uri": uri, "expires_in": ctx.config.par_ttl}, 201)
+
+
+def _dpop_binding(request: Request, pushed: Params, ctx: ServerContext,
+                  trace: TraceBuilder) -> Params:
+    """RFC 9449 §10.1: a DPoP proof on the pushed request binds the code to its key, as
+    `dpop_jkt` would; both present must name the same key."""
+    if not dpop.has_proof(request):
+        return pushed
+    jkt = dpop.check_proof(request, ctx, trace)
+    given = pushed.get("dpop_jkt")
+    trace.require("dpop_jkt, if sent, names the proof's key", given in (None, jkt),
+                  InvalidDPoPProof(f"dpop_jkt {given} differs from the DPoP proof's key {jkt}",
+                                   rfc="RFC 9449 §10.1"))
+    if given is None:
+        return Params([*pushed.pairs, ("dpop_jkt", jkt)] if pushed.pairs
+                      else [*pushed.values.items(), ("dpop_jkt", jkt)])
+    return pushed
 
 
 def _authorization_params(params: Params, client: Client) -> Params:

@@ -341,3 +341,54 @@ def test_garbage_proof_members_never_fail_the_server(
     response = http.post("/oauth2/token", headers={"DPoP": value}, data={
         "grant_type": "refresh_token", "refresh_token": "x", "client_id": SPA_ID})
     assert response.status_code == 400, response.text
+
+
+# -- the authorization code bound to a key (§10) ---------------------------------------------------
+def test_dpop_jkt_binds_the_code_to_that_key(http: httpx.Client, server: EmbeddedServer) -> None:
+    flow = Flow(http, client_id=SPA_ID)
+    code = flow.code(dpop_jkt=KEY.thumbprint)
+    assert "the token request has no DPoP proof" in _error(
+        _redeem(http, flow, code, None), "invalid_dpop_proof")
+    flow = Flow(http, client_id=SPA_ID)
+    code = flow.code(dpop_jkt=KEY.thumbprint)
+    described = _error(_redeem(http, flow, code, proof(server, key=OTHER)), "invalid_dpop_proof")
+    assert f"proves key {OTHER.thumbprint}" in described
+    flow = Flow(http, client_id=SPA_ID)
+    code = flow.code(dpop_jkt=KEY.thumbprint)
+    answer = _redeem(http, flow, code, proof(server, key=KEY))
+    assert answer.status_code == 200, answer.text
+    assert jwt.decode(answer.json()["access_token"], options={"verify_signature": False})[
+        "cnf"] == {"jkt": KEY.thumbprint}
+
+
+def test_a_malformed_dpop_jkt_is_invalid_request(http: httpx.Client) -> None:
+    location = Flow(http, client_id=SPA_ID).authorize(dpop_jkt="not-a-thumbprint")
+    assert location.status_code == 302
+    assert "error=invalid_request" in location.headers["location"]
+
+
+def test_a_proof_on_the_pushed_request_binds_the_code(http: httpx.Client,
+                                                      server: EmbeddedServer) -> None:
+    flow = Flow(http, client_id=SPA_ID)
+    pushed = http.post("/oauth2/par", data=flow.params(redirect_uri=None),
+                       headers={"DPoP": proof(server, "/oauth2/par", key=KEY)})
+    assert pushed.status_code == 201, pushed.text
+    flow_params = {"client_id": SPA_ID, "request_uri": pushed.json()["request_uri"]}
+    start = http.get("/oauth2/authorize", params=flow_params)
+    assert start.status_code == 302, start.text
+    redirect = flow.login(start.headers["location"])
+    consent = redirect.headers["location"]
+    if "code=" not in consent:
+        consent = flow.consent(consent).headers["location"]
+    code = re.search(r"code=([^&]+)", consent)
+    assert code is not None
+    refused = _redeem(http, flow, code.group(1), proof(server, key=OTHER))
+    assert "(dpop_jkt)" in _error(refused, "invalid_dpop_proof")
+
+
+def test_dpop_jkt_must_match_the_proof_on_the_pushed_request(http: httpx.Client,
+                                                             server: EmbeddedServer) -> None:
+    flow = Flow(http, client_id=SPA_ID)
+    pushed = http.post("/oauth2/par", data=flow.params(dpop_jkt=OTHER.thumbprint),
+                       headers={"DPoP": proof(server, "/oauth2/par", key=KEY)})
+    assert "differs from the DPoP proof's key" in _error(pushed, "invalid_dpop_proof")

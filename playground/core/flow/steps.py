@@ -144,7 +144,7 @@ async def run_authorize_url(ctx: StepContext) -> AuthorizeRequest:
     params = inputs.get("params")
     if params is None:
         params = default_authorize_params(inputs, derived)
-    params = tuple(params)
+    params = _with_dpop_jkt(ctx, tuple(params))
     url = authorize.build_url(meta.authorization_endpoint, params)
     request = AuthorizeRequest(
         url=url,
@@ -156,6 +156,16 @@ async def run_authorize_url(ctx: StepContext) -> AuthorizeRequest:
     if inputs.get("request_object") or inputs.get("par"):
         request = await _harden_authorize(ctx, request)
     return request
+
+
+def _with_dpop_jkt(ctx: StepContext, params: tuple[authorize.Param, ...]
+                   ) -> tuple[authorize.Param, ...]:
+    """RFC 9449 §10: with DPoP on, `dpop_jkt` binds the code to the run's key (a pushed
+    request is bound by the proof on the push instead, §10.1)."""
+    if not hardening.dpop_on(ctx) or ctx.inputs("authorize_url").get("par") \
+            or authorize.param_value(params, "dpop_jkt") is not None:
+        return params
+    return (*params, authorize.Param("dpop_jkt", hardening.dpop_state(ctx).key.thumbprint))
 
 
 async def _harden_authorize(ctx: StepContext, request: AuthorizeRequest) -> AuthorizeRequest:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from playground.core.errors import InvalidGrant, InvalidRequest
-from playground.server import pkce_rules
+from playground.core.errors import InvalidDPoPProof, InvalidGrant, InvalidRequest
+from playground.server import dpop, pkce_rules
 from playground.server.clients import Client
 from playground.server.context import ServerContext
 from playground.server.grants.response import token_response
@@ -52,3 +52,19 @@ def _bindings(record: CodeRecord, params: Params, ctx: ServerContext, client: Cl
                   InvalidGrant(f"redirect_uri {given!r} differs from the authorization "
                                f"request's {record.redirect_uri!r}", rfc="RFC 6749 §4.1.3"))
     pkce_rules.check_verifier(record, params.get("code_verifier"), ctx, trace)
+    _key_binding(record, trace)
+
+
+def _key_binding(record: CodeRecord, trace: TraceBuilder) -> None:
+    """RFC 9449 §10: a code requested with `dpop_jkt` is redeemed only with a proof of that
+    key (`invalid_dpop_proof` otherwise)."""
+    jkt = record.grant.jkt
+    if jkt is None:
+        return
+    binding = dpop.current()
+    proved = binding.jkt if binding else None
+    trace.require("the token request proves the key the code is bound to (dpop_jkt)",
+                  proved == jkt, InvalidDPoPProof(
+                      f"the code is bound to DPoP key {jkt} (dpop_jkt); the token request "
+                      + (f"proves key {proved}" if proved else "has no DPoP proof"),
+                      rfc="RFC 9449 §10"))

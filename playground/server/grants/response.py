@@ -54,8 +54,8 @@ def _bind(grant: Grant, refresh_grant: Grant | None,
     if binding is None:
         return grant, refresh_grant
     access = replace(grant, jkt=binding.jkt)
-    if not binding.public:
-        return access, refresh_grant
+    if not binding.public:  # a code bound by dpop_jkt (§10) leaves its refresh token unbound
+        return access, replace(refresh_grant or grant, jkt=None)
     return access, replace(refresh_grant or grant, jkt=binding.jkt)
 
 
