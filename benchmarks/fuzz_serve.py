@@ -66,6 +66,7 @@ ENDPOINTS = {  # path: its methods (playground.server.app.ENDPOINTS)
     "/oauth2/userinfo": ("GET", "POST", "OPTIONS"),
     "/oauth2/device_authorization": ("POST",), "/device": ("GET", "HEAD", "POST"),
     "/oauth2/logout": ("GET", "POST"), "/oauth2/par": ("POST", "OPTIONS"),
+    "/_playground/health": ("GET", "HEAD"),
 }
 JUNK_PATHS = ("/", "/x", "/oauth2/", "/interaction/", "/%2e%2e/%2e%2e/etc/passwd", "/\u2460",
               "/%ff%fe", "/%ED%A0%80", "//[::1", "/oauth2/token/", "/" + "a" * 5000)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -54,6 +55,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dpop-nonce", action="store_true",
                         help="DPoP proofs must carry a nonce this server provides in DPoP-Nonce "
                              "(RFC 9449 §8, §9)")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="json: one JSON object per line — each request with its decision "
+                             "(status, failed check, RFC), and the start and stop events — "
+                             "for CI logs")
     parser.add_argument("--signers", type=_signers, default=default_signers(), metavar="N",
                         help="helper processes that sign tokens, so RSA signatures use other "
                              f"cores; 0 signs in the server's thread (default: {default_signers()}"
@@ -92,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
         config.resources = tuple(args.resources)
     server = EmbeddedServer(config)
     output = LineWriter(sys.stdout)
-    server.subscribe(lambda trace: output.put(_format_trace(trace)))
+    as_json = args.log_format == "json"
+    server.subscribe(lambda trace: output.put(_json_trace(trace) if as_json
+                                              else _format_trace(trace)))
     signals = StopSignals(STOP_DEADLINE, on_force=_helper_killer(server))
     signals.install()
     lost: list[str] = []
@@ -107,15 +114,19 @@ def run(args: argparse.Namespace) -> int:
     except ServerStartError as exc:
         return _fail(str(exc))
     try:
-        output.put(_banner(server.issuer, server.clients.list(), compat, args.signers,
-                           loaded.notes() if loaded else []))
+        output.put(_json_event("listening", issuer=server.issuer,
+                               clients=[c.id for c in server.clients.list()],
+                               notes=loaded.notes() if loaded else []) if as_json
+                   else _banner(server.issuer, server.clients.list(), compat, args.signers,
+                                loaded.notes() if loaded else []))
         signals.wait()
     finally:
         server.stop()
     if lost:  # its loop crashed: a test environment must see its IdP gone, not a hang
-        output.put(f"error: the server stopped unexpectedly ({lost[0]})")
+        message = f"the server stopped unexpectedly ({lost[0]})"
+        output.put(_json_event("error", message=message) if as_json else f"error: {message}")
         return _finish(output, WRITE_GRACE, code=1)
-    output.put("stopped")
+    output.put(_json_event("stopped") if as_json else "stopped")
     return _finish(output, min(WRITE_GRACE, signals.remaining() - 0.1))  # before the watcher
 
 
@@ -180,6 +191,31 @@ def _format_trace(trace: DecisionTrace) -> str:
         lines.append(f"    x {failed.name}: {failed.detail} ({failed.rfc})")
     lines.extend(f"    ! {f.severity}: {f.message} ({f.rfc}); fix: {f.fix}" for f in trace.findings)
     return "\n".join(lines)
+
+
+def _json_trace(trace: DecisionTrace) -> str:
+    """One request as one JSON object: what came in, the answer, and the check that decided a
+    refusal with its RFC section (the whole trace stays in the server's trace store)."""
+    failed = trace.failed_check
+    return json.dumps({
+        "event": "request", "time": _iso(trace.at), "trace": trace.id, "method": trace.method,
+        "path": trace.path, "endpoint": trace.endpoint, "status": trace.status,
+        "client_id": trace.client_id, "error": trace.error, "outcome": trace.outcome,
+        "failed_check": None if failed is None else {
+            "name": failed.name, "detail": failed.detail, "rfc": failed.rfc},
+        "findings": [{"rule": f.rule, "severity": f.severity, "message": f.message,
+                      "rfc": f.rfc} for f in trace.findings],
+    }, ensure_ascii=False)
+
+
+def _json_event(event: str, **fields: object) -> str:
+    return json.dumps({"event": event, "time": _iso(time.time()), **fields}, ensure_ascii=False)
+
+
+def _iso(at: float) -> str:
+    """RFC 3339 in UTC with milliseconds."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at))
+    return f"{stamp}.{int(at * 1000) % 1000:03d}Z"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,6 +64,7 @@ class ServerContext:
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
     faults: FaultSwitches = field(default_factory=FaultSwitches)
     device_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))  # page CSRF
+    started: float = field(default_factory=time.monotonic)  # for the health endpoint
 
     @classmethod
     def create(cls, config: ServerConfig, issuer: str, clients: ClientRegistry,

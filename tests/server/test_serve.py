@@ -462,3 +462,30 @@ def test_require_par_and_dpop_nonce_switches() -> None:
         assert proc.wait(timeout=10) == 0
     finally:
         _reap(proc)
+
+
+def test_json_logs_and_the_health_endpoint() -> None:
+    """`--log-format json`: one object per line (start, each request with its decision, stop);
+    `/_playground/health` answers 200 with the store sizes."""
+    proc = _serve("--port", "0", "--signers", "0", "--log-format", "json")
+    try:
+        assert proc.stdout is not None
+        started = json.loads(proc.stdout.readline())
+        assert started["event"] == "listening" and "playground-web" in started["clients"]
+        issuer = started["issuer"]
+        health = httpx.get(f"{issuer}/_playground/health")
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        assert health.json()["stores"]["codes"] == 0
+        httpx.get(f"{issuer}/oauth2/authorize", params={"client_id": "nope"})
+        entries = [json.loads(proc.stdout.readline()) for _ in range(2)]
+        assert entries[0]["path"] == "/_playground/health" and entries[0]["status"] == 200
+        refused = entries[1]
+        assert refused["status"] == 400 and refused["error"] == "invalid_request"
+        assert refused["failed_check"]["name"] == "client_id is registered"
+        assert refused["failed_check"]["rfc"] == "RFC 6749 §2.2"
+        assert refused["time"].endswith("Z")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert json.loads(proc.stdout.readline())["event"] == "stopped"
+    finally:
+        _reap(proc)
