@@ -89,9 +89,9 @@ def pushed_text(outcome: AuthorizeRequest | None) -> str:
         lines.append(f"Parameters signed into a request object ({len(outcome.request_object)} "
                      "characters); see the inspector for it decoded.")
     if outcome.pushed is not None:
-        lines.append(f"Pushed to {outcome.pushed.url} ({len(outcome.pushed.body)} bytes); the "
-                     f"server answered request_uri {outcome.request_uri}.")
-        lines.append(f"The browser gets only: {outcome.url}")
+        lines.append(f"Pushed to {outcome.pushed.url} ({len(outcome.pushed.body)} bytes) → "
+                     f"request_uri {outcome.request_uri}; the browser gets only the short URL "
+                     "below.")
     return "\n".join(lines)
 
 

@@ -203,6 +203,8 @@ class AuthorizeView(StepView):
                                        "above; then edit, add or remove any of them.")
             return
         self.panel.show_params(endpoint, [p if isinstance(p, Param) else Param(*p) for p in params])
+        if request is not None and (request.pushed is not None or request.request_object):
+            self.panel.url.setPlainText(request.url)  # what the browser gets (RFC 9126 §4)
 
 
 class UserAgentView(StepView):

@@ -33,6 +33,8 @@ def test_a_fapi_client_pushes_signs_and_binds_its_tokens(qtbot: QtBot, window: M
     pushed = view.options.pushed.text()
     assert "urn:ietf:params:oauth:request_uri:" in pushed and "/oauth2/par" in pushed
     assert "code_challenge" not in window.session.outcome("authorize_url").url
+    assert view.panel.url_text() == window.session.outcome("authorize_url").url, \
+        "Copy URL and Open in browser give the short URL the browser must get"
 
     select(window, "token")
     token_view = window.step_panel.view("token")
