@@ -51,8 +51,6 @@ USER_OPTIONS = ("browser", "manual", "deny", "user", "redirect_uri")
 AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post", "private_key_jwt",
                 "client_secret_jwt")  # playground.core.protocol.token.AUTH_METHODS
 SECRET_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jwt")
-DEMO_KEY_CLIENT = "playground-fapi"  # the embedded client whose demo key ships in assets
-DEMO_KEY = "assets/client-keys/playground-fapi.jwk"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -100,7 +98,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                            help="send the authorization parameters as a signed JWT (RFC 9101)")
     hardening.add_argument("--key", metavar="FILE",
                            help="the client's private key, PEM or JWK, for private_key_jwt and "
-                           f"request objects (embedded {DEMO_KEY_CLIENT}: its demo key)")
+                           "request objects (embedded playground-fapi: its demo key)")
     hardening.add_argument("--assertion-audience", choices=("issuer", "token_endpoint"),
                            default="issuer",
                            help="the aud of client assertions (default: the issuer)")
@@ -180,13 +178,13 @@ def _hardening_problem(args: argparse.Namespace) -> str | None:
 
 def _demo_key_applies(args: argparse.Namespace) -> bool:
     """The embedded server's playground-fapi signs with the demo key shipped in assets."""
-    return not args.issuer and args.client_id == DEMO_KEY_CLIENT
+    from playground.core.jose import jwk
+
+    return not args.issuer and args.client_id in jwk.DEMO_KEYS
 
 
 def _load_key(args: argparse.Namespace) -> str | None:
     """--key (or the demo key) read and checked into `args.client_key`; a problem as text."""
-    from importlib import resources
-
     from playground.core.jose import jwk
 
     args.client_key = None
@@ -198,13 +196,13 @@ def _load_key(args: argparse.Namespace) -> str | None:
             return f"--key {args.key}: cannot read it ({getattr(exc, 'strerror', None) or exc})"
     elif _demo_key_applies(args) and (args.auth_method == "private_key_jwt"
                                       or args.request_object):
-        text = resources.files("playground").joinpath(DEMO_KEY).read_text("utf-8")
+        text = jwk.demo_key_text(args.client_id) or ""
     else:
         return None
     try:
         jwk.load_private_key(text)
     except jwk.JwkError as exc:
-        return f"--key {args.key or DEMO_KEY}: {exc}"
+        return f"--key {args.key or jwk.DEMO_KEYS.get(args.client_id)}: {exc}"
     args.client_key = text
     return None
 

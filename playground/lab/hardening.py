@@ -10,11 +10,8 @@ PyJWT, not by the client engine: the lab shows what the server refuses, whoever 
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
-from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,7 +20,7 @@ import jwt as pyjwt
 
 from playground.core.flow.session import FlowSession
 from playground.core.flows import AUTH_CODE_PKCE, CLIENT_CREDENTIALS
-from playground.core.jose import jwk
+from playground.core.jose import dpop, jwk
 from playground.lab.model import LabContext, Result, Scenario
 from playground.server.clients import Client
 
@@ -38,8 +35,7 @@ def proof(key: jwk.SigningJwk, htm: str, htu: str, now: float, *, access_token: 
     body: dict[str, Any] = {"jti": secrets.token_urlsafe(12), "htm": htm, "htu": htu,
                             "iat": int(now)}
     if access_token is not None:
-        digest = hashlib.sha256(access_token.encode("ascii")).digest()
-        body["ath"] = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+        body["ath"] = dpop.ath(access_token)
     body.update(claims)
     header = {"typ": "dpop+jwt", "jwk": dict(jwk.public_members(key.key))}
     return pyjwt.encode(body, key.key, algorithm=key.alg, headers=header)
@@ -55,8 +51,9 @@ def assertion(client_id: str, key: Any, alg: str, aud: str, now: float,
 
 def demo_key() -> jwk.SigningJwk:
     """The bundled key of the demo client `playground-fapi` (its public part is registered)."""
-    text = resources.files("playground").joinpath("assets/client-keys/playground-fapi.jwk")
-    return jwk.load_private_key(text.read_text("utf-8"))
+    text = jwk.demo_key_text("playground-fapi")
+    assert text is not None, "the demo client's key ships with the package"
+    return jwk.load_private_key(text)
 
 
 def _error(response: httpx.Response) -> str | None:

@@ -94,6 +94,11 @@ def _client(params: Params, ctx: ServerContext, trace: TraceBuilder) -> Client:
                   and "client_id" not in params.duplicates,
                   InvalidRequest("client_id is missing or repeated", rfc="RFC 6749 §4.1.1"))
     assert client_id is not None
+    return registered_client(client_id, ctx, trace)
+
+
+def registered_client(client_id: str, ctx: ServerContext, trace: TraceBuilder) -> Client:
+    """RFC 6749 §2.2: the registered client `client_id` names (`invalid_request` if none)."""
     trace.client_id = client_id
     client = ctx.clients.get(client_id)
     trace.require("client_id is registered", client is not None,

@@ -29,6 +29,7 @@ import jwt
 from starlette.requests import Request
 
 from playground.core.errors import InvalidDPoPProof, OAuthError, UseDPoPNonce
+from playground.core.jose.dpop import ath as ath
 from playground.core.jose.jwk import JwkError, b64url, public_key_of, thumbprint
 from playground.server.context import ServerContext
 from playground.server.trace import TraceBuilder
@@ -81,11 +82,6 @@ def current() -> Binding | None:
 
 def has_proof(request: Request) -> bool:
     return bool(request.headers.getlist("dpop"))
-
-
-def ath(access_token: str) -> str:
-    """RFC 9449 §4.2: base64url(SHA-256(ASCII(access token)))."""
-    return b64url(hashlib.sha256(access_token.encode("ascii", "replace")).digest())
 
 
 # -- nonces (§8) ------------------------------------------------------------------------------

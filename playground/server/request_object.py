@@ -30,6 +30,7 @@ from playground.core.errors import (
     OAuthError,
 )
 from playground.core.jose.jwk import ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS
+from playground.server import authorize
 from playground.server.clients import Client
 from playground.server.context import ASSERTION_MAX_LIFETIME, ServerContext
 from playground.server.http import Params
@@ -81,13 +82,7 @@ def _query_client(params: Params, ctx: ServerContext, trace: TraceBuilder) -> Cl
                   InvalidRequest("client_id is required alongside request (RFC 9101 §5)",
                                  rfc="RFC 9101 §5"))
     assert client_id is not None
-    trace.client_id = client_id
-    client = ctx.clients.get(client_id)
-    trace.require("client_id is registered", client is not None,
-                  InvalidRequest(f"client_id {client_id!r} is not registered", rfc="RFC 6749 §2.2"),
-                  detail=client_id)
-    assert client is not None
-    return client
+    return authorize.registered_client(client_id, ctx, trace)
 
 
 def _pushed(params: Params, ctx: ServerContext, trace: TraceBuilder) -> Params:

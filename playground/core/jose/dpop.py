@@ -29,8 +29,9 @@ def htu(url: str) -> str:
 
 
 def ath(access_token: str) -> str:
-    """§4.2: base64url of the SHA-256 of the ASCII access token."""
-    return jwk.b64url(hashlib.sha256(access_token.encode("ascii")).digest())
+    """§4.2: base64url of the SHA-256 of the ASCII access token (a non-ASCII one, which no
+    server issues, hashes with its characters replaced rather than raising)."""
+    return jwk.b64url(hashlib.sha256(access_token.encode("ascii", "replace")).digest())
 
 
 @dataclass(frozen=True, slots=True)

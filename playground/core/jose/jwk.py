@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -181,8 +182,6 @@ DEMO_KEYS = {"playground-fapi": "assets/client-keys/playground-fapi.jwk"}
 
 def demo_key_text(client_id: str) -> str | None:
     """The bundled private JWK of a demo client, or None for any other client."""
-    from importlib import resources
-
     path = DEMO_KEYS.get(client_id)
     return None if path is None else resources.files("playground").joinpath(path).read_text(
         "utf-8")
