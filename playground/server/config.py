@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from playground.core.clock import AdjustableClock
 from playground.server.clients import Client
+from playground.server.users import User
 
 
 class ServerStartError(RuntimeError):
@@ -28,6 +29,7 @@ class ServerConfig:
     port: int = 0
     issuer: str | None = None
     clients: Sequence[Client] | None = None
+    users: Sequence[User] | None = None  # None: the demo users (alice, bob, carol)
     compat_seed: bool = False
     allow_plain: bool = False
     code_ttl: float = 60.0

@@ -22,6 +22,7 @@ from playground.server.signing import InlineSigner, TokenSigner
 from playground.server.signing_helpers import ProcessSigner
 from playground.server.store import TokenStore
 from playground.server.tokens import TokenIssuer
+from playground.server.users import DEMO_USERS, UserDirectory
 from playground.server.trace import TraceStore
 
 # A client assertion or request object may live at most this long (its `exp` at most this far
@@ -46,6 +47,7 @@ class ServerContext:
     issuer: str
     clock: AdjustableClock
     clients: ClientRegistry
+    users: UserDirectory
     keys: KeySet
     store: TokenStore
     tokens: TokenIssuer
@@ -68,19 +70,22 @@ class ServerContext:
 
     @classmethod
     def create(cls, config: ServerConfig, issuer: str, clients: ClientRegistry,
-               traces: TraceStore | None = None) -> ServerContext:
+               traces: TraceStore | None = None,
+               users: UserDirectory | None = None) -> ServerContext:
         clock = config.clock or AdjustableClock()
         keys = KeySet()
         signer: TokenSigner = (ProcessSigner(keys, config.signers) if config.signers > 0
                                else InlineSigner(keys))
+        users = users if users is not None else UserDirectory(
+            DEMO_USERS if config.users is None else config.users)
         hosts = {urlsplit(issuer).netloc.lower(), *(h.lower() for h in config.allowed_hosts)}
         return cls(
-            config=config, issuer=issuer, clock=clock, clients=clients, keys=keys,
+            config=config, issuer=issuer, clock=clock, clients=clients, users=users, keys=keys,
             store=TokenStore(clock, config.code_ttl, config.refresh_token_ttl,
                              config.access_token_ttl),
             tokens=TokenIssuer(issuer, keys, clock, access_ttl=config.access_token_ttl,
                                id_ttl=config.id_token_ttl, signer=signer,
-                               id_alg=lambda cid: _id_alg(clients, cid)),
+                               id_alg=lambda cid: _id_alg(clients, cid), users=users),
             traces=traces or TraceStore(clock, config.trace_limit),
             interactions=InteractionStore(clock, config.interaction_ttl),
             sessions=LoginSessions(clock),

@@ -38,7 +38,7 @@ from playground.server.security import PAGE_HEADERS
 from playground.server.sessions import COOKIE, SESSION_COOKIE, Interaction
 from playground.server.store import Grant
 from playground.server.trace import TraceBuilder
-from playground.server.users import DEMO_USERS, SCOPE_DESCRIPTIONS, USERS_BY_SUB
+from playground.server.users import SCOPE_DESCRIPTIONS, UserDirectory
 
 
 class InteractionError(OAuthError):
@@ -127,15 +127,16 @@ async def show(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Res
     item = _bound(request, ctx, trace)
     trace.outcome = f"{item.prompt} prompt shown"
     if wants_json(request):
-        return json_response(view(item))
-    html = pages.login_page(item) if item.user is None else pages.consent_page(item)
+        return json_response(view(item, ctx.users))
+    html = (pages.login_page(item, ctx.users.list()) if item.user is None
+            else pages.consent_page(item))
     return HTMLResponse(html, 200, PAGE_HEADERS)
 
 
-def view(item: Interaction) -> dict[str, Any]:
+def view(item: Interaction, users: UserDirectory) -> dict[str, Any]:
     """The pending interaction as data (docs/architecture.md)."""
     auth = item.request
-    user = USERS_BY_SUB.get(item.user) if item.user else None
+    user = users.get(item.user)
     return {
         "uid": item.uid, "prompt": item.prompt, "action": f"{item.path}/{item.prompt}",
         "csrf": item.csrf,
@@ -143,7 +144,7 @@ def view(item: Interaction) -> dict[str, Any]:
                    "firstParty": auth.client.firstParty, "redirect": auth.redirect_uri},
         "scopes": [{"name": s, "description": SCOPE_DESCRIPTIONS.get(s, "")}
                    for s in auth.scopes],
-        "users": [u.summary() for u in DEMO_USERS],
+        "users": [u.summary() for u in users],
         "user": user.summary() if user else None,
         "login_hint": auth.login_hint,
     }
@@ -154,7 +155,7 @@ async def login(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Re
     item = _bound(request, ctx, trace)
     form = await _form(request, ctx, item, trace)
     sub = form.get("user") or ""
-    trace.require("user is a known demo user", sub in USERS_BY_SUB,
+    trace.require("user is a known user", sub in ctx.users,
                   InteractionError(f"unknown user {sub!r}", rfc="OIDC Core §3.1.2.3"), detail=sub)
     item.user, item.auth_time = sub, int(ctx.clock.now())
     session_cookie = ctx.sessions.cookie(ctx.sessions.create(sub, item.auth_time))

@@ -78,7 +78,7 @@ async def end_session(request: Request, ctx: ServerContext, trace: TraceBuilder)
         return _end(request, ctx, trace, logout, sid, session)
     trace.outcome = f"asked {session.sub} to confirm the sign-out"
     return logout_pages.confirm(request, PATH, [("csrf", session.csrf), *logout.fields()],
-                                session.sub, logout.client)
+                                session.sub, logout.client, _name(ctx, session.sub))
 
 
 async def _params(request: Request, ctx: ServerContext) -> Params:
@@ -241,7 +241,12 @@ def _end(request: Request, ctx: ServerContext, trace: TraceBuilder, logout: Logo
                 f"{session.sub}'s session dropped; its pg_session cookie cleared", f"{SPEC} §2")
     trace.check("refresh tokens kept", True, "offline access outlives the login session; "
                 "revoke them at the revocation endpoint", "OIDC Core §11, RFC 7009 §2")
-    return _leave(request, trace, logout, session)
+    return _leave(request, trace, logout, session, _name(ctx, session.sub))
+
+
+def _name(ctx: ServerContext, sub: str) -> str:
+    user = ctx.users.get(sub)
+    return user.name if user else sub
 
 
 def _nothing_to_end(request: Request, trace: TraceBuilder, logout: LogoutRequest) -> Response:
@@ -251,13 +256,13 @@ def _nothing_to_end(request: Request, trace: TraceBuilder, logout: LogoutRequest
 
 
 def _leave(request: Request, trace: TraceBuilder, logout: LogoutRequest,
-           ended: LoginSession | None) -> Response:
+           ended: LoginSession | None, name: str | None = None) -> Response:
     """§3: back to the registered post_logout_redirect_uri with `state`, or the signed-out
     page; the session cookie is cleared either way."""
     what = f"{ended.sub} signed out" if ended else "no login session to end"
     if logout.redirect_uri is None:
         trace.outcome = f"{what}; the signed-out page shown"
-        response = logout_pages.signed_out(request, ended.sub if ended else None)
+        response = logout_pages.signed_out(request, ended.sub if ended else None, name)
     else:
         trace.check("state echoed on the redirect", True,
                     "state sent back" if logout.state else "no state was sent", f"{SPEC} §3")

@@ -18,7 +18,6 @@ from playground.server import pages
 from playground.server.clients import Client
 from playground.server.http import error_fields, json_response, wants_json
 from playground.server.security import PAGE_HEADERS
-from playground.server.users import USERS_BY_SUB
 
 SPEC = "OIDC RP-Initiated Logout"
 TITLE = "OpenID Connect RP-Initiated Logout 1.0"
@@ -28,14 +27,10 @@ def _page(title: str, content: str, status: int = 200) -> Response:
     return HTMLResponse(pages.render(title, content), status, PAGE_HEADERS)
 
 
-def _who(sub: str) -> str:
-    user = USERS_BY_SUB.get(sub)
-    return user.name if user else sub
-
-
 def confirm(request: Request, action: str, fields: list[tuple[str, str]], sub: str,
-            client: Client | None) -> Response:
-    """§2: ask before signing out; the form posts the request back with the CSRF token."""
+            client: Client | None, name: str) -> Response:
+    """§2: ask before signing out (`name`: the user's, shown); the form posts the request back
+    with the CSRF token."""
     if wants_json(request):
         return json_response({"prompt": "logout", "action": action, "fields": fields,
                               "decisions": ["logout", "stay"], "user": sub,
@@ -46,7 +41,7 @@ def confirm(request: Request, action: str, fields: list[tuple[str, str]], sub: s
                      for name, value in fields)
     content = (
         f"<p>{asker}</p>"
-        f"<p>Sign <strong>{escape(_who(sub))}</strong> out of this server?</p>"
+        f"<p>Sign <strong>{escape(name)}</strong> out of this server?</p>"
         f'<form method="post" action="{escape(action)}">{hidden}'
         '<button class="primary" type="submit" name="decision" value="logout">Yes, sign me out'
         '</button><button type="submit" name="decision" value="stay">No, stay signed in</button>'
@@ -58,11 +53,11 @@ def confirm(request: Request, action: str, fields: list[tuple[str, str]], sub: s
     return _page("Sign out?", content)
 
 
-def signed_out(request: Request, sub: str | None) -> Response:
+def signed_out(request: Request, sub: str | None, name: str | None = None) -> Response:
     """No post_logout_redirect_uri: the server's own page (§3: nowhere to send the user)."""
     if wants_json(request):
         return json_response({"signed_out": True, "ended": sub is not None, "user": sub})
-    ended = (f"<p><strong>{escape(_who(sub))}</strong> is signed out of this server.</p>"
+    ended = (f"<p><strong>{escape(name or sub or '')}</strong> is signed out of this server.</p>"
              if sub else "<p>There was no sign-in to end in this browser.</p>")
     content = (
         f"{ended}"

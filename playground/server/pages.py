@@ -13,7 +13,7 @@ from importlib import resources
 from string import Template
 
 from playground.server.sessions import Interaction
-from playground.server.users import DEMO_USERS, SCOPE_DESCRIPTIONS
+from playground.server.users import SCOPE_DESCRIPTIONS, User
 
 
 @cache
@@ -26,14 +26,14 @@ def render(title: str, content: str) -> str:
     return _layout().substitute(title=escape(title), content=content)
 
 
-def login_page(item: Interaction) -> str:
+def login_page(item: Interaction, users: list[User]) -> str:
     client = item.request.client
     hint = item.request.login_hint
     choices = "\n".join(
         f'<li><label><input type="radio" name="user" value="{escape(u.sub)}"'
         f'{" checked" if u.sub == hint or (hint is None and i == 0) else ""}> '
         f"{escape(u.name)} <span class=muted>&lt;{escape(u.email)}&gt;</span></label></li>"
-        for i, u in enumerate(DEMO_USERS)
+        for i, u in enumerate(users)
     )
     content = (
         f"<p><strong>{escape(client.display_name)}</strong> wants you to sign in.</p>"
@@ -41,7 +41,7 @@ def login_page(item: Interaction) -> str:
         f'<input type="hidden" name="csrf" value="{escape(item.csrf)}">'
         f'<ul class="choices">{choices}</ul>'
         '<button class="primary" type="submit">Sign in</button></form>'
-        '<p class="muted">Demo users: no password needed.</p>'
+        '<p class="muted">Test users: no password needed.</p>'
     )
     return render("Sign in", content)
 

@@ -30,6 +30,7 @@ from playground.server.context import ServerContext
 from playground.server.faults import FaultSwitches
 from playground.server.signing import TokenSigner
 from playground.server.trace import TraceStore
+from playground.server.users import DEMO_USERS, UserDirectory
 
 START_TIMEOUT = 10.0
 HANG_UP_AFTER = 0.5  # seconds into a shutdown after which the open connections are closed
@@ -157,6 +158,8 @@ class EmbeddedServer:
         self.config.clock = self.clock
         initial = default_clients() if self.config.clients is None else self.config.clients
         self.clients = ClientRegistry(initial)
+        self.users = UserDirectory(DEMO_USERS if self.config.users is None
+                                   else self.config.users)
         self.faults = FaultSwitches()
         self._traces = TraceStore(self.clock, self.config.trace_limit)
         self._port = 0
@@ -176,7 +179,7 @@ class EmbeddedServer:
         self._sock = _bind(self.config.host, self.config.port)
         self._port = int(self._sock.getsockname()[1])
         self._ctx = ServerContext.create(self.config, _issuer(self.config, self._sock),
-                                         self.clients, self._traces)
+                                         self.clients, self._traces, self.users)
         self._ctx.compat_seed = self._compat_seed
         self._ctx.faults = self.faults
         ready = threading.Event()

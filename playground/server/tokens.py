@@ -24,7 +24,7 @@ from playground.core.errors import InsufficientScope, InvalidToken
 from playground.server.keys import KeySet
 from playground.server.signing import InlineSigner, SigningRequest, TokenSigner
 from playground.server.store import Grant
-from playground.server.users import USERS_BY_SUB
+from playground.server.users import UserDirectory
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,8 @@ class TokenIssuer:
     def __init__(self, issuer: str, keys: KeySet, clock: Clock, *, access_ttl: int,
                  id_ttl: int, audience: str | None = None,
                  signer: TokenSigner | None = None,
-                 id_alg: Callable[[str], str] | None = None) -> None:
+                 id_alg: Callable[[str], str] | None = None,
+                 users: UserDirectory | None = None) -> None:
         self.issuer = issuer
         self.keys = keys
         self.clock = clock
@@ -50,6 +51,7 @@ class TokenIssuer:
         self.signer: TokenSigner = signer or InlineSigner(keys)
         # client_id -> its `idTokenSignedResponseAlg` (OIDC Registration §2); RS256 by default
         self.id_alg: Callable[[str], str] = id_alg or (lambda _client_id: "RS256")
+        self.users = users if users is not None else UserDirectory()
 
     async def issue(self, grant: Grant, *, nonce: bool = True,
                     id_token: bool = True) -> IssuedTokens:
@@ -67,7 +69,9 @@ class TokenIssuer:
 
     def access_claims(self, grant: Grant, now: int) -> dict[str, Any]:
         """RFC 9068 §2.2: the claims of a JWT access token."""
+        user = self.users.get(grant.sub)
         return {
+            **(user.access_token_claims() if user else {}),
             "iss": self.issuer, "sub": grant.sub, "aud": grant.audience or self.audience,
             "client_id": grant.client_id, "iat": now, "exp": now + self.access_ttl,
             "jti": secrets.token_urlsafe(16), "scope": " ".join(grant.scopes),
@@ -78,7 +82,7 @@ class TokenIssuer:
 
     def id_claims(self, grant: Grant, now: int, *, nonce: bool) -> dict[str, Any]:
         """OIDC Core §2 and §5.4: the id_token's claims, without `at_hash` (signing adds it)."""
-        user = USERS_BY_SUB.get(grant.sub)
+        user = self.users.get(grant.sub)
         claims: dict[str, Any] = user.claims_for(grant.scopes) if user else {"sub": grant.sub}
         claims.update({
             "iss": self.issuer, "sub": grant.sub, "aud": grant.client_id, "azp": grant.client_id,

@@ -19,7 +19,6 @@ from playground.server.context import ServerContext
 from playground.server.http import error_response, json_response, wire_description
 from playground.server.tokens import require_openid
 from playground.server.trace import TraceBuilder
-from playground.server.users import USERS_BY_SUB
 
 REALM = 'Bearer realm="oauth-playground"'
 
@@ -53,7 +52,7 @@ async def userinfo(request: Request, ctx: ServerContext, trace: TraceBuilder) ->
                   InvalidToken("the access token was revoked", rfc="RFC 7009 §2"))
     require_openid(claims)
     trace.check("access token has the openid scope", True, "", "OIDC Core §5.3")
-    user = USERS_BY_SUB.get(str(claims.get("sub")))
+    user = ctx.users.get(str(claims.get("sub")))
     trace.require("the token's subject exists", user is not None,
                   InvalidToken("the token's subject is unknown", rfc="OIDC Core §5.3.3"))
     assert user is not None
