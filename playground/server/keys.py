@@ -17,10 +17,13 @@ import base64
 import hashlib
 import json
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from playground.core.clock import Clock, SystemClock
 
 ALGORITHM = "RS256"          # id_tokens (OIDC Core §15.1)
 ACCESS_ALGORITHM = "ES256"   # access tokens (RFC 9068 §2.1 allows any asymmetric algorithm)
@@ -111,14 +114,48 @@ class SigningKey:
         return dict(self._jwk)
 
 
+@dataclass(frozen=True, slots=True)
+class RetiredKey:
+    """A key replaced by `KeySet.rotate`: still published and still verifying until `until`."""
+
+    key: SigningKey
+    until: float
+    signs_id_tokens: bool
+
+
 class KeySet:
     """The server's signing keys: `current` signs id_tokens (RS256, the default), `access`
-    access tokens (ES256), and one more key per other id_token algorithm (ES256, PS256, EdDSA,
-    OIDC Registration §2); all are published, each with its `alg`."""
+    access tokens (ES256, or `access_alg`), and one more key per other id_token algorithm
+    (ES256, PS256, EdDSA, OIDC Registration §2); all are published, each with its `alg`.
 
-    def __init__(self) -> None:
-        self.keys = [SigningKey(ALGORITHM), SigningKey(ACCESS_ALGORITHM)]
-        self.keys += [SigningKey(alg) for alg in ID_TOKEN_ALGORITHMS[1:]]
+    `rotate` replaces every key at once (RFC 7517 §5 rollover): the old ones stay in the JWKS,
+    and tokens they signed keep verifying, for a grace period, so a client that caches the JWKS
+    refetches it on the new `kid` and the tokens it holds stay good meanwhile."""
+
+    def __init__(self, clock: Clock | None = None, access_alg: str = ACCESS_ALGORITHM) -> None:
+        self._clock: Clock = clock or SystemClock()
+        self.access_alg = access_alg
+        self.keys = self._fresh()
+        self.retired: list[RetiredKey] = []
+
+    def _fresh(self) -> list[SigningKey]:
+        return [SigningKey(ALGORITHM), SigningKey(self.access_alg),
+                *(SigningKey(alg) for alg in ID_TOKEN_ALGORITHMS[1:])]
+
+    def rotate(self, grace: float) -> list[str]:
+        """New keys for every role; the replaced ones verify and stay published `grace`
+        seconds more (0: dropped at once). Returns the retired `kid`s."""
+        now = self._clock.now()
+        old, self.keys = self.keys, self._fresh()
+        kept = [r for r in self.retired if r.until > now]
+        if grace > 0:
+            kept += [RetiredKey(k, now + grace, i != 1) for i, k in enumerate(old)]
+        self.retired = kept
+        return [k.kid for k in old]
+
+    def _retired(self) -> list[RetiredKey]:
+        now = self._clock.now()
+        return [r for r in self.retired if r.until > now]
 
     def id_key(self, alg: str) -> SigningKey:
         """The key signing id_tokens with `alg` (RS256 when `alg` is not one of ours)."""
@@ -128,8 +165,9 @@ class KeySet:
 
     @property
     def id_keys(self) -> list[SigningKey]:
-        """Every key that signs id_tokens (not the access token key)."""
-        return [self.current, *self.keys[2:]]
+        """Every key that verifies id_tokens: the current ones and those in their grace."""
+        return [self.current, *self.keys[2:],
+                *(r.key for r in self._retired() if r.signs_id_tokens)]
 
     @property
     def current(self) -> SigningKey:
@@ -140,8 +178,10 @@ class KeySet:
         return self.keys[1]
 
     def by_kid(self, kid: str) -> SigningKey | None:
-        return next((k for k in self.keys if k.kid == kid), None)
+        """A current key, or a retired one still in its grace period."""
+        found = next((k for k in self.keys if k.kid == kid), None)
+        return found or next((r.key for r in self._retired() if r.key.kid == kid), None)
 
     def jwks(self) -> dict[str, Any]:
-        """RFC 7517 §5: `{"keys": [...]}`, public parts only."""
-        return {"keys": [k.jwk for k in self.keys]}
+        """RFC 7517 §5: `{"keys": [...]}`, public parts only, retired keys last."""
+        return {"keys": [k.jwk for k in self.keys] + [r.key.jwk for r in self._retired()]}

@@ -66,6 +66,11 @@ def sign_request(keys: dict[str, tuple[str, PrivateKey]], request: SigningReques
     return access, sign_jwt(claims, key, alg, request.id_kid, "JWT")
 
 
+def knows(table: dict[str, tuple[str, PrivateKey]] | set[str], request: SigningRequest) -> bool:
+    """Whether `table` has the keys `request` names (a rotation makes new ones)."""
+    return request.access_kid in table and (request.id_token is None or request.id_kid in table)
+
+
 def _key_table(keys: KeySet) -> dict[str, tuple[str, PrivateKey]]:
     return {k.kid: (k.alg, k.private_key) for k in keys.keys}
 
@@ -87,7 +92,7 @@ class InlineSigner:
         return None
 
     async def sign(self, request: SigningRequest) -> Signed:
-        if not self._table:  # the RSA key may still be generating when the server starts
+        if not knows(self._table, request):  # at start (RSA keys generating), after a rotation
             self._table = _key_table(self._keys)
         return sign_request(self._table, request)
 

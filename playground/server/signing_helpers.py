@@ -22,7 +22,7 @@ from typing import cast
 from cryptography.hazmat.primitives import serialization
 
 from playground.server.keys import KeySet
-from playground.server.signing import InlineSigner, Signed, SigningRequest
+from playground.server.signing import InlineSigner, Signed, SigningRequest, knows
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,7 @@ class ProcessSigner:
         self._closing: list[_Helper] = []  # taken out of service by close(), not yet exited
         self._inline = InlineSigner(keys)
         self._starting: asyncio.Task[None] | None = None
+        self._exported: set[str] = set()  # the kids the running helpers hold
 
     async def start(self) -> None:
         """Spawn the helpers in the background; the server answers meanwhile (inline)."""
@@ -139,6 +140,7 @@ class ProcessSigner:
             self._helpers.append(helper)
 
     def _export_keys(self) -> bytes:
+        self._exported = {k.kid for k in self._keys.keys}
         pems = [[k.kid, k.alg, k.private_key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption()).decode("ascii")] for k in self._keys.keys]
@@ -157,6 +159,9 @@ class ProcessSigner:
 
     async def sign(self, request: SigningRequest) -> Signed:
         helpers = [h for h in self._helpers if h.alive]
+        if helpers and not knows(self._exported, request):
+            self._replace_helpers()  # the keys were rotated
+            helpers = []
         if not helpers:
             return await self._inline.sign(request)
         helper = min(helpers, key=lambda h: len(h.pending))
@@ -173,6 +178,16 @@ class ProcessSigner:
             log.warning("a signing helper failed (%s); signing this response in-process", exc)
         return await self._inline.sign(request)
 
+    def _replace_helpers(self) -> None:
+        """Retire the helpers (they finish what they hold and exit at the end of their input)
+        and spawn new ones with the current keys; meanwhile this process signs."""
+        for helper in self._helpers:
+            helper.end_input()
+        self._closing += self._helpers
+        self._helpers = []
+        self._starting = asyncio.get_running_loop().create_task(self._spawn())
+        self._starting.add_done_callback(_log_failure)
+
     async def close(self) -> None:
         """End the helpers' input (they exit at its end); kill any still running after
         `CLOSE_TIMEOUT`; return once every one has exited."""
@@ -180,7 +195,7 @@ class ProcessSigner:
             self._starting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._starting
-        self._closing, self._helpers = self._helpers, []
+        self._closing, self._helpers = self._closing + self._helpers, []
         helpers = self._closing
         if not helpers:
             return
