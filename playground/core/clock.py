@@ -42,6 +42,11 @@ class AdjustableClock:
         with self._lock:
             self._offset += seconds
 
+    def set(self, epoch: float) -> None:
+        """From now on the clock reads `epoch` (and runs on from there)."""
+        with self._lock:
+            self._offset = epoch - time.time()
+
     def reset(self) -> None:
         with self._lock:
             self._offset = 0.0

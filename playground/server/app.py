@@ -29,6 +29,7 @@ from playground.core.protocol import lint
 from playground.core.trace import TRACE_HEADER
 from playground.server import (
     client_auth,
+    control_api,
     device_authorization,
     device_verification,
     discovery,
@@ -49,6 +50,7 @@ from playground.server.http import (
     error_response,
     json_response,
 )
+from playground.server.journal import JournalEntry, request_params
 from playground.server.security import CorsPolicy, check_host
 from playground.server.trace import TraceBuilder
 
@@ -133,6 +135,22 @@ ENDPOINTS = (
              on_error=logout_pages.error, on_fault=logout_pages.error),
     NOT_FOUND,
 )
+_CONTROL = control_api.PREFIX
+# The control API (ServerConfig.control_api): `serve` and the pytest fixture, not the app.
+CONTROL_ENDPOINTS = (
+    Endpoint(f"{_CONTROL}/", "control", control_api.index, ("GET", "HEAD")),
+    Endpoint(f"{_CONTROL}/behaviours", "control", control_api.behaviours,
+             ("GET", "POST", "DELETE")),
+    Endpoint(f"{_CONTROL}/tokens", "control", control_api.tokens, ("POST",)),
+    Endpoint(f"{_CONTROL}/requests", "control", control_api.requests, ("GET", "DELETE")),
+    Endpoint(f"{_CONTROL}/requests/take", "control", control_api.take_requests, ("POST",)),
+    Endpoint(f"{_CONTROL}/keys/rotate", "control", control_api.rotate_keys, ("POST",)),
+    Endpoint(f"{_CONTROL}/clock", "control", control_api.clock, ("GET", "POST")),
+    Endpoint(f"{_CONTROL}/faults", "control", control_api.faults, ("GET", "PUT")),
+    Endpoint(f"{_CONTROL}/clients", "control", control_api.clients, ("GET", "POST")),
+    Endpoint(f"{_CONTROL}/users", "control", control_api.users, ("GET", "POST")),
+    Endpoint(f"{_CONTROL}/reset", "control", control_api.reset, ("POST",)),
+)
 
 
 class _AnyMethod:
@@ -148,8 +166,9 @@ class _AnyMethod:
 
 def build_app(ctx: ServerContext) -> Starlette:
     cors = CorsPolicy(ctx.clients)
+    endpoints = ENDPOINTS + (CONTROL_ENDPOINTS if ctx.config.control_api else ())
     routes = [Route(ep.path, _AnyMethod(_traced(ctx, cors, ep)), methods=None)
-              for ep in ENDPOINTS if ep is not NOT_FOUND]
+              for ep in endpoints if ep is not NOT_FOUND]
     app = Starlette(routes=routes)
     app.router.default = _AnyMethod(_traced(ctx, cors, NOT_FOUND))
     app.router.redirect_slashes = False  # "/oauth2/token/" is no endpoint, not a 307
@@ -174,7 +193,11 @@ def _traced(ctx: ServerContext, cors: CorsPolicy,
         if ep.cors:
             cors.decorate(request, response)
         response.headers[TRACE_HEADER] = trace.id
-        ctx.traces.publish(trace.build(response.status_code))
+        decided = trace.build(response.status_code)
+        ctx.traces.publish(decided)
+        if ctx.config.control_api and ep.name not in ("control", "health"):
+            ctx.journal.record(JournalEntry(decided, request_params(
+                request.scope["query_string"], body, request.headers.get("content-type", ""))))
         return response
 
     return endpoint

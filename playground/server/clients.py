@@ -416,6 +416,7 @@ class ClientRegistry:
         self.version = 0
         for client in clients:
             self.add(client)
+        self._initial = dict(self._clients)
 
     def __iter__(self) -> Iterator[Client]:
         return iter(self.list())
@@ -434,6 +435,12 @@ class ClientRegistry:
             if client.id in self._clients:
                 raise ValueError(f"client {client.id!r} is already registered")
             self._clients[client.id] = client
+            self.version += 1
+
+    def reset(self) -> None:
+        """Back to the clients the registry was made with."""
+        with self._lock:
+            self._clients = dict(self._initial)
             self.version += 1
 
     def replace(self, client: Client) -> None:

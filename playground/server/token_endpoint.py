@@ -18,7 +18,7 @@ from playground.core.errors import (
     UnauthorizedClient,
     UnsupportedGrantType,
 )
-from playground.server import dpop
+from playground.server import behaviours, dpop
 from playground.server.client_auth import authenticate, read_params
 from playground.server.clients import Client
 from playground.server.context import ServerContext
@@ -41,7 +41,7 @@ async def token(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Re
         rfc="RFC 6749 §5.2"))
     assert grant is not None
     _grant_allowed(client, grant_type, trace)
-    with dpop.bound(_proof(request, ctx, client, trace)):
+    with dpop.bound(_proof(request, ctx, client, trace)), behaviours.grant_type(grant_type):
         body = await grant.issue(params, ctx, client, method, trace)
     trace.outcome = f"tokens issued ({', '.join(k for k in body if k.endswith('token'))})"
     return json_response(body)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -25,6 +25,14 @@ from playground.server.keys import KeySet
 from playground.server.signing import InlineSigner, SigningRequest, TokenSigner
 from playground.server.store import Grant
 from playground.server.users import UserDirectory
+
+
+@dataclass(frozen=True, slots=True)
+class Extra:
+    """Claims added to (or overriding) those of the access token and of the id_token."""
+
+    access: dict[str, Any] = field(default_factory=dict)
+    id_token: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,19 +61,42 @@ class TokenIssuer:
         self.id_alg: Callable[[str], str] = id_alg or (lambda _client_id: "RS256")
         self.users = users if users is not None else UserDirectory()
 
-    async def issue(self, grant: Grant, *, nonce: bool = True,
-                    id_token: bool = True) -> IssuedTokens:
+    async def issue(self, grant: Grant, *, nonce: bool = True, id_token: bool = True,
+                    extra: Extra | None = None) -> IssuedTokens:
         """The access token, and the id_token when `openid` was granted (OIDC Core §3.1.3.3)
-        and `id_token` is wanted; `nonce` is left out on refresh (OIDC Core §12.2)."""
+        and `id_token` is wanted; `nonce` is left out on refresh (OIDC Core §12.2). `extra`
+        claims (enqueued by a test) are added last, so they override."""
         now = int(self.clock.now())
-        access = self.access_claims(grant, now)
+        extra = extra or Extra()
+        access = {**self.access_claims(grant, now), **extra.access}
         wanted = id_token and "openid" in grant.scopes
-        id_claims = self.id_claims(grant, now, nonce=nonce) if wanted else None
+        id_claims = {**self.id_claims(grant, now, nonce=nonce), **extra.id_token} if wanted \
+            else None
         id_kid = self.keys.id_key(self.id_alg(grant.client_id)).kid if wanted \
             else self.keys.current.kid
         signed, signed_id = await self.signer.sign(SigningRequest(
             access, self.keys.access.kid, id_claims, id_kid))
-        return IssuedTokens(signed, access["jti"], signed_id)
+        return IssuedTokens(signed, str(access["jti"]), signed_id)
+
+    async def mint_access_token(self, claims: dict[str, Any], expires_in: int) -> tuple[str, str]:
+        """An RFC 9068 access token with `claims` over the usual ones (`sub` and `client_id`
+        among them), valid `expires_in` seconds; returns it and its `jti`."""
+        now = int(self.clock.now())
+        access = {"iss": self.issuer, "aud": self.audience, "iat": now, "exp": now + expires_in,
+                  "jti": secrets.token_urlsafe(16), **claims}
+        signed, _ = await self.signer.sign(SigningRequest(access, self.keys.access.kid, None,
+                                                          self.keys.current.kid))
+        return signed, str(access["jti"])
+
+    def mint_id_token(self, claims: dict[str, Any], expires_in: int, alg: str = "RS256") -> str:
+        """An id_token (OIDC Core §2) with `claims` (`sub` and `aud` among them) over `iss`,
+        `iat`, `exp` and `auth_time`."""
+        now = int(self.clock.now())
+        key = self.keys.id_key(alg)
+        body = {"iss": self.issuer, "iat": now, "exp": now + expires_in, "auth_time": now,
+                **claims}
+        return jwt.encode(body, key.private_key, algorithm=key.alg,
+                          headers={"kid": key.kid, "typ": "JWT"})
 
     def access_claims(self, grant: Grant, now: int) -> dict[str, Any]:
         """RFC 9068 §2.2: the claims of a JWT access token."""

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from playground.core.errors import InvalidTarget
-from playground.server import dpop
+from playground.server import behaviours, dpop
 from playground.server.context import ServerContext
 from playground.server.http import Params
 from playground.server.store import CodeRecord, Grant
@@ -24,7 +24,10 @@ async def token_response(ctx: ServerContext, grant: Grant, trace: TraceBuilder, 
     its family (reuse of a rotated token revokes the family, RFC 9700 §4.14.2)."""
     binding = dpop.current()
     access_grant, refresh_grant = _bind(grant, refresh_grant, binding)
-    tokens = await ctx.tokens.issue(access_grant, nonce=code_record is not None, id_token=id_token)
+    extra = await behaviours.apply(
+        ctx.behaviours.take(grant, behaviours.current_grant_type()), trace)
+    tokens = await ctx.tokens.issue(access_grant, nonce=code_record is not None, id_token=id_token,
+                                    extra=extra)
     body: dict[str, Any] = {"access_token": tokens.access_token,
                             "token_type": "DPoP" if binding else "Bearer",  # RFC 9449 §5
                             "expires_in": ctx.config.access_token_ttl,
