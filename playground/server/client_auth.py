@@ -23,7 +23,7 @@ from playground.core.errors import InvalidClient, InvalidRequest
 from playground.server.client_assertion import authenticate_assertion, has_assertion
 from playground.server.clients import Client
 from playground.server.context import ServerContext
-from playground.server.http import Params, read_body
+from playground.server.http import Params, read_body, route_path
 from playground.server.trace import TraceBuilder
 
 BASIC_CHALLENGE = 'Basic realm="oauth-playground", charset="UTF-8"'
@@ -80,7 +80,7 @@ async def authenticate(request: Request, params: Params, ctx: ServerContext,
                       InvalidRequest("a client_assertion must be the only client "
                                      "authentication: no Authorization header or client_secret "
                                      "with it", rfc="RFC 6749 §2.3"))
-        return await authenticate_assertion(params, request.url.path, ctx, trace)
+        return await authenticate_assertion(params, route_path(request), ctx, trace)
     trace.require("one client authentication method", not (basic and body_secret),
                   InvalidRequest("use either the Authorization header or client_secret in the "
                                  "body, not both", rfc="RFC 6749 §2.3"))

@@ -10,6 +10,15 @@ from playground.server.clients import Client
 from playground.server.users import User
 
 
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """An issuer under a path of the same server (`/tenant-a`): its own keys, clients, users
+    and settings (playground.server.tenants)."""
+
+    path: str
+    config: ServerConfig
+
+
 class ServerStartError(RuntimeError):
     """The server could not start (busy port, bad address…); the message is one line."""
 
@@ -36,6 +45,7 @@ class ServerConfig:
     access_token_ttl: int = 3600
     id_token_ttl: int = 3600
     refresh_token_ttl: int = 14 * 24 * 3600
+    access_token_alg: str = "ES256"  # RFC 9068 §2.1: ES256, RS256, PS256 or EdDSA
     interaction_ttl: float = 600.0
     device_code_ttl: float = 600.0  # RFC 8628 §3.2 expires_in
     device_interval: int = 5  # RFC 8628 §3.2 interval (its default)
@@ -50,4 +60,8 @@ class ServerConfig:
     par_ttl: int = 60  # RFC 9126 §2.2: a request_uri's expires_in (seconds)
     require_par: bool = False  # RFC 9126 §5: every client must push its requests
     dpop_nonce: bool = False  # RFC 9449 §8: require a server-provided nonce in DPoP proofs
+    tenants: tuple[Tenant, ...] = ()  # more issuers under paths of this server
+    consent: str = "interactive"  # or "auto-approve": sign `auto_user` in, approve everything
+    auto_user: str = "alice"  # whom auto-approve signs in when no login_hint names a user
+    control_api: bool = False  # /_playground/ control endpoints and the request journal
     dpop_window: float = 60.0  # RFC 9449 §11.1: how far a proof's iat may be from now

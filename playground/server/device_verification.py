@@ -71,11 +71,12 @@ def _page(request: Request, html: str, data: Mapping[str, object], status: int =
 def _form(request: Request, ctx: ServerContext, sid: str, prefill: str, problem: str = "",
           status: int = 200, cookie: str | None = None) -> Response:
     csrf = _csrf(ctx, sid)
-    data: dict[str, object] = {"prompt": "user_code", "action": PATH, "csrf": csrf,
+    action = ctx.base_path + PATH
+    data: dict[str, object] = {"prompt": "user_code", "action": action, "csrf": csrf,
                                "user_code": prefill or None}
     if problem:
         data.update(error="invalid_request", error_description=problem)
-    return _page(request, device_pages.code_page(PATH, csrf, prefill, problem), data, status,
+    return _page(request, device_pages.code_page(action, csrf, prefill, problem), data, status,
                  cookie)
 
 
@@ -91,7 +92,7 @@ async def show(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Res
     sid, cookie = _sid(request), None
     if sid is None:
         sid = secrets.token_urlsafe(24)
-        cookie = f"{DEVICE_COOKIE}={sid}; Path={PATH}; HttpOnly; SameSite=Lax"
+        cookie = f"{DEVICE_COOKIE}={sid}; Path={ctx.base_path + PATH}; HttpOnly; SameSite=Lax"
     prefill = Params.from_query(request.scope["query_string"]).get("user_code") or ""
     refusal = ctx.device_attempts.refusal(sid)
     trace.require("this browser may try a user code", refusal is None,

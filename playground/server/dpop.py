@@ -32,6 +32,7 @@ from playground.core.errors import InvalidDPoPProof, OAuthError, UseDPoPNonce
 from playground.core.jose.dpop import ath as ath
 from playground.core.jose.jwk import JwkError, b64url, public_key_of, thumbprint
 from playground.server.context import ServerContext
+from playground.server.http import route_path
 from playground.server.trace import TraceBuilder
 
 # RFC 9449 §4.3 step 5: asymmetric algorithms only; never `none` or a MAC (HS*).
@@ -142,7 +143,7 @@ def _percent(path: str) -> str:
 
 def expected_htu(request: Request, ctx: ServerContext) -> str:
     """The URI the client reached: the issuer (the server's public address) and the path."""
-    return f"{ctx.issuer.rstrip('/')}{request.scope['path']}"
+    return f"{ctx.issuer.rstrip('/')}{route_path(request)}"
 
 
 # -- the checks of §4.3 -----------------------------------------------------------------------

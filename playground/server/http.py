@@ -219,5 +219,13 @@ def redirect(location: str, status: int = 302, headers: dict[str, str] | None = 
     return Response(b"", status, all_headers)
 
 
+def route_path(request: Request) -> str:
+    """The path below the issuer's (ASGI `root_path`: a tenant's `/tenant-a`, a configured
+    issuer's `/idp`), which the endpoint tables name; the whole path without one."""
+    path: str = request.scope["path"]
+    root: str = request.scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
+
+
 def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")

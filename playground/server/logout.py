@@ -33,7 +33,7 @@ from playground.server import logout_pages
 from playground.server.clients import Client
 from playground.server.context import ServerContext
 from playground.server.http import Params, add_query, read_body, redirect
-from playground.server.sessions import SESSION_COOKIE, LoginSession, LoginSessions
+from playground.server.sessions import LoginSession
 from playground.server.trace import TraceBuilder
 
 SPEC = logout_pages.SPEC
@@ -68,17 +68,18 @@ async def end_session(request: Request, ctx: ServerContext, trace: TraceBuilder)
     """GET or POST /oauth2/logout (§2); a POST with `csrf` is the confirmation's answer."""
     params = await _params(request, ctx)
     logout = validate(params, ctx, trace)
-    sid = request.cookies.get(SESSION_COOKIE, "")
+    sid = request.cookies.get(ctx.sessions.name, "")
     if request.method == "POST" and "csrf" in params:
         return _answered(request, ctx, trace, logout, params, sid)
     session = ctx.sessions.get(sid)
     if session is None:
-        return _nothing_to_end(request, trace, logout)
+        return _nothing_to_end(request, ctx, trace, logout)
     if _hint_is_this_session(logout, session, trace):
         return _end(request, ctx, trace, logout, sid, session)
     trace.outcome = f"asked {session.sub} to confirm the sign-out"
-    return logout_pages.confirm(request, PATH, [("csrf", session.csrf), *logout.fields()],
-                                session.sub, logout.client, _name(ctx, session.sub))
+    fields = [("csrf", session.csrf), *logout.fields()]
+    return logout_pages.confirm(request, ctx.base_path + PATH, fields, session.sub,
+                                logout.client, _name(ctx, session.sub))
 
 
 async def _params(request: Request, ctx: ServerContext) -> Params:
@@ -218,7 +219,7 @@ def _answered(request: Request, ctx: ServerContext, trace: TraceBuilder, logout:
     """The confirmation form's answer; its CSRF token must be the login session's (§5)."""
     session = ctx.sessions.get(sid)
     if session is None:
-        return _nothing_to_end(request, trace, logout)
+        return _nothing_to_end(request, ctx, trace, logout)
     token = params.get("csrf") or ""
     trace.require("the confirmation's CSRF token is this login session's",
                   hmac.compare_digest(token.encode(), session.csrf.encode()), LogoutError(
@@ -241,7 +242,7 @@ def _end(request: Request, ctx: ServerContext, trace: TraceBuilder, logout: Logo
                 f"{session.sub}'s session dropped; its pg_session cookie cleared", f"{SPEC} §2")
     trace.check("refresh tokens kept", True, "offline access outlives the login session; "
                 "revoke them at the revocation endpoint", "OIDC Core §11, RFC 7009 §2")
-    return _leave(request, trace, logout, session, _name(ctx, session.sub))
+    return _leave(request, ctx, trace, logout, session, _name(ctx, session.sub))
 
 
 def _name(ctx: ServerContext, sub: str) -> str:
@@ -249,13 +250,14 @@ def _name(ctx: ServerContext, sub: str) -> str:
     return user.name if user else sub
 
 
-def _nothing_to_end(request: Request, trace: TraceBuilder, logout: LogoutRequest) -> Response:
+def _nothing_to_end(request: Request, ctx: ServerContext, trace: TraceBuilder,
+                    logout: LogoutRequest) -> Response:
     trace.check("login session of this user agent", True, "none (no pg_session cookie, or it "
                 "expired or was ended): nothing to end", f"{SPEC} §2")
-    return _leave(request, trace, logout, None)
+    return _leave(request, ctx, trace, logout, None)
 
 
-def _leave(request: Request, trace: TraceBuilder, logout: LogoutRequest,
+def _leave(request: Request, ctx: ServerContext, trace: TraceBuilder, logout: LogoutRequest,
            ended: LoginSession | None, name: str | None = None) -> Response:
     """§3: back to the registered post_logout_redirect_uri with `state`, or the signed-out
     page; the session cookie is cleared either way."""
@@ -271,5 +273,5 @@ def _leave(request: Request, trace: TraceBuilder, logout: LogoutRequest,
         if logout.state is not None:
             location = add_query(location, {"state": logout.state})
         response = redirect(location, 303)
-    response.headers.append("Set-Cookie", LoginSessions.clear_cookie())
+    response.headers.append("Set-Cookie", ctx.sessions.clear_cookie())
     return response

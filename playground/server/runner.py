@@ -16,10 +16,12 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from types import TracebackType
 
 import uvicorn
 import uvicorn.lifespan.off  # imported now, not lazily in start(), so start() stays ~1 ms
+from starlette.types import ASGIApp
 
 from playground.core.clock import AdjustableClock
 from playground.core.trace import DecisionTrace
@@ -29,6 +31,7 @@ from playground.server.config import ServerConfig, ServerStartError
 from playground.server.context import ServerContext
 from playground.server.faults import FaultSwitches
 from playground.server.signing import TokenSigner
+from playground.server.tenants import Dispatch, Mount
 from playground.server.trace import TraceStore
 from playground.server.users import DEMO_USERS, UserDirectory
 
@@ -136,8 +139,13 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _issuer(config: ServerConfig, sock: socket.socket) -> str:
-    if config.issuer:
+    """The configured issuer; a path alone (`/idp`) is put below the listening address."""
+    if config.issuer and not config.issuer.startswith("/"):
         return config.issuer.rstrip("/")
+    return _origin(config, sock) + (config.issuer or "").rstrip("/")
+
+
+def _origin(config: ServerConfig, sock: socket.socket) -> str:
     port = sock.getsockname()[1]
     host = config.host
     if host in ("0.0.0.0", ""):
@@ -171,6 +179,7 @@ class EmbeddedServer:
         self._compat_seed = self.config.compat_seed
         self._stopping = False
         self._exit_watchers: list[Callable[[str], None]] = []
+        self.tenants: dict[str, ServerContext] = {}  # by path, once started
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> EmbeddedServer:
@@ -182,9 +191,10 @@ class EmbeddedServer:
                                          self.clients, self._traces, self.users)
         self._ctx.compat_seed = self._compat_seed
         self._ctx.faults = self.faults
+        self.tenants = self._tenant_contexts()
         ready = threading.Event()
         uv_config = uvicorn.Config(
-            build_app(self._ctx), lifespan="off", log_config=None, log_level="warning",
+            self._app(), lifespan="off", log_config=None, log_level="warning",
             access_log=False, loop="none", http=HTTP, ws="none", server_header=False,
             proxy_headers=False,  # nothing proxies a loopback server: trust no X-Forwarded-*
             timeout_graceful_shutdown=1,
@@ -199,6 +209,30 @@ class EmbeddedServer:
             self._cleanup()
             raise ServerStartError(f"the server did not start: {self._error!r}")
         return self
+
+    def _tenant_contexts(self) -> dict[str, ServerContext]:
+        """One context per tenant: its issuer is this server's origin and the tenant's path;
+        the clock and the trace store are shared; it signs in the server's thread."""
+        origin = self.context.issuer[: len(self.context.issuer) - len(self.context.base_path)]
+        contexts = {}
+        for tenant in self.config.tenants:
+            config = replace(tenant.config, clock=self.clock, signers=0, host=self.config.host,
+                             port=self._port, control_api=self.config.control_api)
+            clients = ClientRegistry(default_clients() if config.clients is None
+                                     else config.clients)
+            contexts[tenant.path] = ServerContext.create(config, origin + tenant.path, clients,
+                                                         self._traces)
+        return contexts
+
+    def _app(self) -> ASGIApp:
+        """The root issuer's application, or the dispatch to it and the tenants when the
+        root issuer has a path or there are tenants (playground.server.tenants)."""
+        root = self.context
+        if not self.tenants and not root.base_path:
+            return build_app(root)
+        mounts = [Mount(root.base_path, build_app(root), root.issuer)]
+        mounts += [Mount(path, build_app(ctx), ctx.issuer) for path, ctx in self.tenants.items()]
+        return Dispatch(mounts)
 
     def _run(self, ready: threading.Event) -> None:
         assert self._server is not None and self._sock is not None

@@ -18,6 +18,7 @@ each write, never rebuilt, and capped, oldest evicted first:
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class Interaction:
     auth_time: int = 0
     done: bool = field(default=False)
     device: tuple[str, str] | None = None  # RFC 8628: (device_code, user code as shown)
+    base: str = ""  # the issuer's path: a tenant's, or a configured issuer's (`/idp`)
 
     @property
     def prompt(self) -> str:
@@ -51,15 +53,17 @@ class Interaction:
 
     @property
     def path(self) -> str:
-        return f"/interaction/{self.uid}"
+        return f"{self.base}/interaction/{self.uid}"
 
 
 class InteractionStore:
     """Pending interactions by uid; `items` is the map, for its size and work counters."""
 
-    def __init__(self, clock: Clock, ttl: float, max_size: int = MAX_INTERACTIONS) -> None:
+    def __init__(self, clock: Clock, ttl: float, max_size: int = MAX_INTERACTIONS,
+                 base: str = "") -> None:
         self._clock = clock
         self._ttl = ttl
+        self._base = base
         self._lock = threading.Lock()
         self.items: ExpiringMap[str, Interaction] = ExpiringMap(clock, ttl, max_size)
 
@@ -70,7 +74,7 @@ class InteractionStore:
         item = Interaction(
             uid=secrets.token_urlsafe(16), request=request, binding=secrets.token_urlsafe(24),
             csrf=secrets.token_urlsafe(24), expires_at=self._clock.now() + self._ttl,
-            device=device,
+            device=device, base=self._base,
         )
         with self._lock:
             self.items.put(item.uid, item)
@@ -104,12 +108,18 @@ class LoginSession:
 
 
 class LoginSessions:
-    """Remembered sign-ins by session id (the `pg_session` cookie); `items` is the map."""
+    """Remembered sign-ins by session id (the `pg_session` cookie); `items` is the map.
+
+    Under an issuer with a path (`base`, a tenant's) the cookie is `pg_session_<path>` with
+    that `Path`, so each tenant's sign-in is its own: one name at two paths would reach the
+    server as two cookies of one name, of which a parser keeps one."""
 
     def __init__(self, clock: Clock, ttl: float = SESSION_TTL,
-                 max_size: int = MAX_SESSIONS) -> None:
+                 max_size: int = MAX_SESSIONS, base: str = "") -> None:
         self._clock = clock
         self._ttl = ttl
+        self.name = SESSION_COOKIE + (re.sub(r"[^A-Za-z0-9]", "_", base) if base else "")
+        self._path = base or "/"
         self._lock = threading.Lock()
         self.items: ExpiringMap[str, LoginSession] = ExpiringMap(clock, ttl, max_size)
 
@@ -135,9 +145,9 @@ class LoginSessions:
         return session
 
     def cookie(self, sid: str) -> str:
-        return f"{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax; Max-Age={int(self._ttl)}"
+        return (f"{self.name}={sid}; Path={self._path}; HttpOnly; SameSite=Lax; "
+                f"Max-Age={int(self._ttl)}")
 
-    @staticmethod
-    def clear_cookie() -> str:
+    def clear_cookie(self) -> str:
         """The Set-Cookie that makes the user agent forget its session cookie."""
-        return f"{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+        return f"{self.name}=; Path={self._path}; HttpOnly; SameSite=Lax; Max-Age=0"
