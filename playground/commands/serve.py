@@ -25,7 +25,8 @@ from playground.commands.foreground import LineWriter, StopSignals, say
 
 if TYPE_CHECKING:
     from playground.core.trace import DecisionTrace
-    from playground.server import Client, EmbeddedServer
+    from playground.server import EmbeddedServer, ServerConfig
+    from playground.server.clients import ClientsFile
 
 DEFAULT_PORT = 9400
 STOP_DEADLINE = 1.5  # seconds from SIGINT/SIGTERM to exit, whatever is stuck (then os._exit)
@@ -33,9 +34,13 @@ WRITE_GRACE = 0.5  # seconds the last lines may take to write once the server ha
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1",
+    parser.add_argument("--config", metavar="FILE",
+                        help="a TOML or JSON file with clients, users and their claims, token "
+                             "lifetimes and algorithms, the issuer, consent (interactive or "
+                             "auto-approve) and tenants (docs/serve.md); options given here win")
+    parser.add_argument("--host", default=None,
                         help="address to listen on (default: 127.0.0.1, loopback only)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+    parser.add_argument("--port", type=int, default=None,
                         help=f"port to listen on (default: {DEFAULT_PORT}; 0 picks a free one)")
     parser.add_argument("--clients", metavar="FILE",
                         help="JSON list of clients in the seed's shape (default: built-in clients)")
@@ -55,6 +60,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dpop-nonce", action="store_true",
                         help="DPoP proofs must carry a nonce this server provides in DPoP-Nonce "
                              "(RFC 9449 §8, §9)")
+    parser.add_argument("--no-control-api", dest="control_api", action="store_false",
+                        help="turn off the control API under /_playground/ (behaviours, minted "
+                             "tokens, the request journal, keys, clock, faults, reset; "
+                             "docs/serve.md) and the journal it keeps")
     parser.add_argument("--log-format", choices=("text", "json"), default="text",
                         help="json: one JSON object per line — each request with its decision "
                              "(status, failed check, RFC), and the start and stop events — "
@@ -79,22 +88,39 @@ def _signers(text: str) -> int:
     return value
 
 
+def _config(args: argparse.Namespace) -> tuple[ServerConfig, ClientsFile | None]:
+    """The config file's settings (if any), then the options given on the command line."""
+    from dataclasses import replace
+
+    from playground.server import ServerConfig
+    from playground.server.clients import load_clients
+    from playground.server.config_file import load_config
+
+    config = load_config(args.config).config if args.config else ServerConfig(port=DEFAULT_PORT)
+    loaded = load_clients(args.clients) if args.clients else None
+    compat = (args.serve_compat or getattr(args, "compat", None) or "strict") == "seed"
+    config = replace(
+        config, host=args.host or config.host, port=config.port if args.port is None
+        else args.port, clients=list(loaded.clients) if loaded else config.clients,
+        issuer=args.issuer or config.issuer, compat_seed=compat, signers=args.signers,
+        allow_plain=args.allow_plain or config.allow_plain,
+        require_par=args.require_par or config.require_par,
+        dpop_nonce=args.dpop_nonce or config.dpop_nonce, control_api=args.control_api)
+    if args.resources:
+        config = replace(config, resources=tuple(args.resources))
+    return config, loaded
+
+
 def run(args: argparse.Namespace) -> int:
-    from playground.server import EmbeddedServer, ServerConfig, ServerStartError
-    from playground.server.clients import ClientsFileError, load_clients
+    from playground.server import EmbeddedServer, ServerStartError
+    from playground.server.clients import ClientsFileError
+    from playground.server.config_file import ConfigFileError
 
     try:
-        loaded = load_clients(args.clients) if args.clients else None
-    except ClientsFileError as exc:
+        config, loaded = _config(args)
+    except (ClientsFileError, ConfigFileError) as exc:
         return _fail(str(exc))
-    compat = (args.serve_compat or getattr(args, "compat", None) or "strict") == "seed"
-    config = ServerConfig(host=args.host, port=args.port,
-                          clients=list(loaded.clients) if loaded else None, compat_seed=compat,
-                          allow_plain=args.allow_plain, issuer=args.issuer,
-                          signers=args.signers, require_par=args.require_par,
-                          dpop_nonce=args.dpop_nonce)
-    if args.resources:
-        config.resources = tuple(args.resources)
+    compat = config.compat_seed
     server = EmbeddedServer(config)
     output = LineWriter(sys.stdout)
     as_json = args.log_format == "json"
@@ -116,9 +142,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         output.put(_json_event("listening", issuer=server.issuer,
                                clients=[c.id for c in server.clients.list()],
+                               tenants=[t.issuer for t in server.tenants.values()],
+                               control_api=config.control_api,
                                notes=loaded.notes() if loaded else []) if as_json
-                   else _banner(server.issuer, server.clients.list(), compat, args.signers,
-                                loaded.notes() if loaded else []))
+                   else _banner(server, compat, args.signers, loaded.notes() if loaded else []))
         signals.wait()
     finally:
         server.stop()
@@ -158,8 +185,8 @@ def _helper_killer(server: EmbeddedServer) -> Callable[[], None]:
     return kill
 
 
-def _banner(issuer: str, clients: list[Client], compat: bool, signers: int,
-            notes: list[str]) -> str:
+def _banner(server: EmbeddedServer, compat: bool, signers: int, notes: list[str]) -> str:
+    issuer, config = server.issuer, server.config
     lines = [
         f"issuer  {issuer}",
         f"        {issuer}/.well-known/openid-configuration",
@@ -167,9 +194,17 @@ def _banner(issuer: str, clients: list[Client], compat: bool, signers: int,
                       if compat else "strict (S256)"),
         "signing " + (f"in {signers} helper process{'es' if signers > 1 else ''} (--signers)"
                       if signers else "in the server's thread (--signers 0)"),
+        "consent " + (f"auto-approve as {config.auto_user} (or the user login_hint names)"
+                      if config.consent == "auto-approve" else "interactive (login and consent "
+                      "pages)"),
+        "users   " + ", ".join(u.sub for u in server.users),
+        "control " + (f"{issuer}/_playground/ (docs/serve.md)" if config.control_api
+                      else "off (--no-control-api)"),
+        *(f"tenant  {ctx.issuer}  ({len(ctx.clients)} clients, {len(ctx.users)} users)"
+          for ctx in server.tenants.values()),
         "clients",
     ]
-    for client in clients:
+    for client in server.clients.list():
         kind = "first-party" if client.firstParty else "third-party"
         auth = ", ".join(client.authMethods)
         lines.append(f"  {client.id}  {client.display_name} ({kind}; auth {auth})")

@@ -35,7 +35,7 @@ from playground.server.http import (
     wants_json,
 )
 from playground.server.security import PAGE_HEADERS
-from playground.server.sessions import COOKIE, SESSION_COOKIE, Interaction
+from playground.server.sessions import COOKIE, Interaction
 from playground.server.store import Grant
 from playground.server.trace import TraceBuilder
 from playground.server.users import SCOPE_DESCRIPTIONS, UserDirectory
@@ -59,10 +59,12 @@ async def authorize(request: Request, ctx: ServerContext, trace: TraceBuilder) -
         resolved = await _resolve(params, ctx, trace)
         auth = validate(resolved.params, ctx, trace, pushed=resolved.pushed)
         if "none" in auth.prompts:
-            session = ctx.sessions.get(request.cookies.get(SESSION_COOKIE))
+            session = ctx.sessions.get(request.cookies.get(ctx.sessions.name))
             session = silent(auth, session, ctx.clock.now(), trace)
             return redirect(_issue_code(ctx, auth, session.sub, session.auth_time, auth.scopes,
                                         trace))
+        if ctx.config.consent == "auto-approve":
+            return _auto_approve(ctx, auth, trace)
     except PageError as exc:
         trace.fail(exc.error)
         return page_error(request, exc.error)
@@ -75,6 +77,22 @@ async def authorize(request: Request, ctx: ServerContext, trace: TraceBuilder) -
     trace.outcome = f"interaction {item.uid} started; user must sign in"
     cookie = f"{COOKIE}={item.binding}; Path={item.path}; HttpOnly; SameSite=Lax"
     return redirect(item.path, 302, {"Set-Cookie": cookie})
+
+
+def _auto_approve(ctx: ServerContext, auth: AuthorizationRequest, trace: TraceBuilder) -> Response:
+    """Consent mode `auto-approve` (`serve --config`): no pages; the user `login_hint` names
+    (OIDC Core §3.1.2.1), else the configured one, signs in and approves every scope asked."""
+    hinted = auth.login_hint is not None and auth.login_hint in ctx.users
+    sub = auth.login_hint if hinted and auth.login_hint else ctx.config.auto_user
+    trace.check("consent mode auto-approve: the user signs in without a page", True,
+                f"{sub} ({'login_hint' if hinted else 'the configured user'})",
+                "OIDC Core §3.1.2.3")
+    trace.check("every requested scope approved", True, " ".join(auth.scopes),
+                "OIDC Core §3.1.2.4")
+    auth_time = int(ctx.clock.now())
+    cookie = ctx.sessions.cookie(ctx.sessions.create(sub, auth_time))
+    return redirect(_issue_code(ctx, auth, sub, auth_time, auth.scopes, trace), 302,
+                    {"Set-Cookie": cookie})
 
 
 async def _resolve(params: Params, ctx: ServerContext,
