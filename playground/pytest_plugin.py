@@ -9,7 +9,8 @@ Fixtures:
 
 Set-up, from the most specific: the marker `@pytest.mark.oauth_server(config="idp.toml",
 consent="auto-approve", user="bob")` (function scope only), then the ini options
-`oauth_server_config` (a `serve --config` file) and `oauth_server_consent`. Importing this
+`oauth_server_config` (a `serve --config` file; relative paths from the rootdir) and
+`oauth_server_consent`. Importing this
 module imports nothing of the server: a suite that does not use the fixtures pays nothing.
 """
 
@@ -37,9 +38,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _options(config: pytest.Config, marker: pytest.Mark | None) -> dict[str, Any]:
-    ini_file = str(config.getini("oauth_server_config") or "") or None
     options: dict[str, Any] = {
-        "config": str(config.rootpath / ini_file) if ini_file else None,
+        "config": str(config.getini("oauth_server_config") or "") or None,
         "consent": str(config.getini("oauth_server_consent") or "") or None,
         "user": None,
     }
@@ -49,6 +49,8 @@ def _options(config: pytest.Config, marker: pytest.Mark | None) -> dict[str, Any
             raise pytest.UsageError(f"@pytest.mark.oauth_server takes config=, consent= and "
                                     f"user= (keywords), not {sorted(unknown) or marker.args}")
         options.update({k: v for k, v in marker.kwargs.items() if v is not None})
+    if options["config"] is not None:  # relative to the rootdir, as pytest's own paths are
+        options["config"] = str(config.rootpath / options["config"])
     return options
 
 
