@@ -67,6 +67,12 @@ ENDPOINTS = {  # path: its methods (playground.server.app.ENDPOINTS)
     "/oauth2/device_authorization": ("POST",), "/device": ("GET", "HEAD", "POST"),
     "/oauth2/logout": ("GET", "POST"), "/oauth2/par": ("POST", "OPTIONS"),
     "/_playground/health": ("GET", "HEAD"),
+    # The control API (on in serve); its bodies are the same hostile JSON and forms.
+    "/_playground/": ("GET",), "/_playground/behaviours": ("GET", "POST", "DELETE"),
+    "/_playground/tokens": ("POST",), "/_playground/requests": ("GET", "DELETE"),
+    "/_playground/requests/take": ("POST",), "/_playground/keys/rotate": ("POST",),
+    "/_playground/clock": ("GET", "POST"), "/_playground/faults": ("GET", "PUT"),
+    "/_playground/clients": ("GET", "POST"), "/_playground/users": ("GET", "POST"),
 }
 JUNK_PATHS = ("/", "/x", "/oauth2/", "/interaction/", "/%2e%2e/%2e%2e/etc/passwd", "/\u2460",
               "/%ff%fe", "/%ED%A0%80", "//[::1", "/oauth2/token/", "/" + "a" * 5000)

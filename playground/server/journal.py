@@ -70,7 +70,7 @@ def request_params(query: bytes, body: bytes, content_type: str) -> Params:
 def _json_pairs(body: bytes) -> list[tuple[str, str]]:
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past the parser's depth: no ValueError
         return []
     if not isinstance(data, dict):
         return []

@@ -28,7 +28,7 @@ from starlette.applications import Starlette
 
 from playground.core.trace import TRACE_HEADER
 from playground.server import EmbeddedServer, ServerConfig
-from playground.server.app import ENDPOINTS, build_app
+from playground.server.app import CONTROL_ENDPOINTS, ENDPOINTS, build_app
 from playground.server.clients import ClientRegistry, default_clients
 from playground.server.context import ServerContext
 
@@ -113,7 +113,7 @@ HEADER_VALUE = st.one_of(st.binary(max_size=60), st.sampled_from((
     b"pg_interaction=\xff; pg_session=;;")))
 HEADER_NAME = st.sampled_from((b"authorization", b"cookie", b"origin", b"accept",
                                b"access-control-request-method", b"x-junk"))
-TEMPLATES = tuple(ep.path for ep in ENDPOINTS if ep.name != "not_found")
+TEMPLATES = tuple(ep.path for ep in ENDPOINTS + CONTROL_ENDPOINTS if ep.name != "not_found")
 PATH = st.one_of(
     st.builds(lambda template, uid: template.replace("{uid}", uid),
               st.sampled_from(TEMPLATES), TEXT.filter(lambda t: "/" not in t and t)),
@@ -182,7 +182,7 @@ def check_answer(status: int, headers: dict[str, str], body: bytes, loud: LoudRe
 # -- in-process: the ASGI app with hand-made scopes ---------------------------------------------
 @pytest.fixture(scope="module")
 def asgi() -> Iterator[tuple[Starlette, asyncio.AbstractEventLoop]]:
-    config = ServerConfig(max_body=256 * 1024)  # so 100k-deep JSON reaches the parser
+    config = ServerConfig(max_body=256 * 1024, control_api=True)  # 100k-deep JSON is parsed
     ctx = ServerContext.create(config, ISSUER, ClientRegistry(default_clients()))
     loop = asyncio.new_event_loop()
     yield build_app(ctx), loop
@@ -237,7 +237,10 @@ def test_in_process_any_request_at_any_endpoint(asgi: tuple[Starlette, asyncio.A
 @HOSTILE
 @given(request=hostile(), path=st.sampled_from(("/oauth2/token", "/oauth2/revoke",
                                                 "/oauth2/introspect", "/oauth2/authorize",
-                                                "/oauth2/device_authorization", "/device")),
+                                                "/oauth2/device_authorization", "/device",
+                                                "/_playground/behaviours",
+                                                "/_playground/tokens", "/_playground/users",
+                                                "/_playground/clients")),
        body=JSON_BODY, json_type=st.booleans())
 def test_in_process_hostile_bodies_where_bodies_are_read(
         asgi: tuple[Starlette, asyncio.AbstractEventLoop], loud: LoudRecords, request: Hostile,
@@ -260,7 +263,7 @@ def test_in_process_a_client_that_hangs_up_mid_body(
 # -- over loopback: the real threaded server, uvicorn's parser in front --------------------------
 @pytest.fixture(scope="module")
 def live() -> Iterator[EmbeddedServer]:
-    with EmbeddedServer(ServerConfig()) as srv:
+    with EmbeddedServer(ServerConfig(control_api=True)) as srv:
         yield srv
 
 
