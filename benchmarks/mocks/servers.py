@@ -5,7 +5,9 @@ allows (the confidential client `playground-web` with its secret and its one red
 client_secret_basic, user `alice`), and is stopped by the `with` block that started it. Its output
 goes to `.work/<name>.log` (overwritten at every start).
 
-- `playground`: `python -m playground serve --port P`, built-in clients and users.
+- `playground`: `python -m playground serve --port P`, built-in clients and users; and
+  `playground (auto-approve)`, the same with a config file whose consent mode signs alice in
+  without the login and consent pages (the three requests of the mocks' flow, not six).
 - `oidc-provider-mock`: `--require-registration`, its strict mode; the client is registered over
   RFC 7591 (`POST /oauth2/clients`) after start, so its id and secret are the server's own.
   Sign-in: its HTML form, `POST /oauth2/authorize?…` with `sub=alice`.
@@ -59,6 +61,14 @@ class Credentials:
 
 def _playground(port: int) -> list[str]:
     return [sys.executable, "-m", "playground", "serve", "--port", str(port)]
+
+
+def _playground_auto(port: int) -> list[str]:
+    """`serve --config` with consent auto-approve: no login or consent pages, as the mocks."""
+    install.WORK.mkdir(parents=True, exist_ok=True)
+    config = install.WORK / "playground-auto.toml"
+    config.write_text('[consent]\nmode = "auto-approve"\nuser = "alice"\n')
+    return [*_playground(port), "--config", str(config)]
 
 
 def _opm(strict: bool) -> Callable[[int], list[str]]:
@@ -133,6 +143,9 @@ SPECS = [
     Spec("playground", "playground",
          "`serve` defaults (PKCE S256 required of public clients, `plain` off)",
          lambda: None, _ours_version, _playground, install.ROOT),
+    Spec("playground (auto-approve)", "playground",
+         "`serve --config` with `consent.mode = auto-approve` (no pages, as the mocks)",
+         lambda: None, _ours_version, _playground_auto, install.ROOT),
     Spec("oidc-provider-mock", "oidc-provider-mock",
          "`--require-registration`; client registered over RFC 7591",
          _opm_setup, _opm_version, _opm(strict=True), install.WORK, register=True),
