@@ -26,5 +26,6 @@ async def health(request: Request, ctx: ServerContext, trace: TraceBuilder) -> R
         "uptime_seconds": round(time.monotonic() - ctx.started, 3),
         "stores": {**ctx.store.sizes(), "pushed_requests": len(ctx.pushed_requests),
                    "dpop_jtis": len(ctx.dpop_jtis), "assertion_jtis": len(ctx.assertion_jtis),
-                   **ctx.devices.sizes()},
+                   **ctx.devices.sizes(), "journal": len(ctx.journal),
+                   "behaviours": len(ctx.behaviours)},
     })

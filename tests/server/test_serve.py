@@ -476,6 +476,7 @@ def test_json_logs_and_the_health_endpoint() -> None:
         health = httpx.get(f"{issuer}/_playground/health")
         assert health.status_code == 200 and health.json()["status"] == "ok"
         assert health.json()["stores"]["codes"] == 0
+        assert health.json()["stores"]["journal"] == 0  # health checks are not journaled
         httpx.get(f"{issuer}/oauth2/authorize", params={"client_id": "nope"})
         entries = [json.loads(proc.stdout.readline()) for _ in range(2)]
         assert entries[0]["path"] == "/_playground/health" and entries[0]["status"] == 200
