@@ -41,6 +41,19 @@ class Target:
     pid: int
 
 
+def playground_form(item: dict[str, Any], url: str) -> tuple[str, list[tuple[str, str]]]:
+    """Our interaction's next form, from its JSON view at `url`: sign alice in, or allow every
+    requested scope."""
+    from urllib.parse import urljoin
+
+    fields = [("csrf", str(item["csrf"]))]
+    if item["prompt"] == "login":
+        fields.append(("user", "alice"))
+    else:
+        fields += [("decision", "allow"), *(("scope", s["name"]) for s in item["scopes"])]
+    return urljoin(url, item["action"]), fields
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SCOPE, WEB_CLIENT, WEB_REDIRECT, WEB_SECRET
+from common import SCOPE, WEB_CLIENT, WEB_REDIRECT, WEB_SECRET, playground_form
 
 CONCURRENCY = 8
 FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
@@ -84,13 +84,7 @@ class Driver:
         if response.status_code != 200:
             raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
         if self.kind == "playground":
-            item = response.json()
-            fields = [("csrf", item["csrf"])]
-            if item["prompt"] == "login":
-                fields.append(("user", "alice"))
-            else:
-                fields += [("decision", "allow"), *(("scope", s["name"]) for s in item["scopes"])]
-            return urljoin(str(response.url), item["action"]), fields
+            return playground_form(response.json(), str(response.url))
         page = response.text
         action, prompt = FORM_ACTION.search(page), FORM_PROMPT.search(page)
         if not action or not prompt:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import httpx
-from servers import NANO_PASSWORD, Credentials
+from servers import NANO_PASSWORD, Credentials, playground_form
 
 SCOPE = "openid email profile"  # offline_access is not a scope oidc-provider-mock knows
 CONCURRENCY = 8
@@ -84,13 +84,7 @@ def login_form(kind: str, response: httpx.Response) -> tuple[str, list[tuple[str
     if response.status_code != 200:
         raise Stopped
     if kind == "playground":
-        item = response.json()
-        fields = [("csrf", item["csrf"])]
-        if item["prompt"] == "login":
-            fields.append(("user", "alice"))
-        else:
-            fields += [("decision", "allow"), *(("scope", s["name"]) for s in item["scopes"])]
-        return urljoin(str(response.url), item["action"]), fields
+        return playground_form(response.json(), str(response.url))
     page = response.text
     if kind == "oidc-provider-mock" and 'name="sub"' in page:
         return str(response.url), [("sub", "alice")]

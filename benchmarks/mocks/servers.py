@@ -34,9 +34,10 @@ from pathlib import Path
 import install
 
 sys.path.insert(0, str(install.ROOT / "benchmarks"))
-from common import WEB_CLIENT, WEB_REDIRECT, WEB_SECRET, stop
+from common import WEB_CLIENT, WEB_REDIRECT, WEB_SECRET, playground_form, stop
 
 NANO_PASSWORD = "alice-password"
+__all__ = ["NANO_PASSWORD", "SPECS", "Credentials", "Spec", "playground_form", "spawned"]
 
 
 @dataclass(frozen=True)
