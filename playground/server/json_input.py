@@ -8,8 +8,12 @@ not a silently ignored setting.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
+
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class InputError(ValueError):
@@ -17,7 +21,10 @@ class InputError(ValueError):
 
 
 def at(where: str, name: str) -> str:
-    """The path of member `name` of the value at `where` (the root is "")."""
+    """The path of member `name` of the value at `where` (the root is ""); a name that is not
+    plain (spaces, control characters, dots) is quoted: `tokens['\\n']`."""
+    if not _PLAIN.match(name):
+        return f"{where}[{ascii(name)}]"
     return f"{where}.{name}" if where else name
 
 
