@@ -25,7 +25,11 @@ they stand for:
 - `requirePushedAuthorizationRequests` (RFC 9126 §6): authorization requests only via PAR;
 - `dpopBound` (RFC 9449 §5.2 `dpop_bound_access_tokens`): every token request needs a proof;
 - `idTokenSignedResponseAlg` (OIDC Registration §2 `id_token_signed_response_alg`): RS256
-  by default, or ES256, PS256, EdDSA.
+  by default, or ES256, PS256, EdDSA;
+- `accessTokenFormat`: `"jwt"` (the default: RFC 9068 JWT access tokens, which a resource
+  server can verify with the JWKS) or `"opaque"` (RFC 6749 §1.4: a random string whose claims
+  only the server holds, so a resource server must introspect it, RFC 7662; UserInfo,
+  revocation and the id_token's `at_hash` work the same).
 A `private_key_jwt` client has no secret.
 """
 
@@ -46,6 +50,7 @@ AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post", "client_sec
                 "private_key_jwt")
 SECRET_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jwt")
 ID_TOKEN_ALGORITHMS = ("RS256", "ES256", "PS256", "EdDSA")
+ACCESS_TOKEN_FORMATS = ("jwt", "opaque")  # RFC 9068; RFC 6749 §1.4 with RFC 7662
 ASSERTION_ALGORITHMS = {"client_secret_jwt": ("HS256", "HS384", "HS512"),
                         "private_key_jwt": ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
                                             "ES256", "ES384", "ES512", "EdDSA")}
@@ -82,6 +87,7 @@ class Client:
     requirePushedAuthorizationRequests: bool = False  # RFC 9126 §6
     dpopBound: bool = False  # RFC 9449 §5.2
     idTokenSignedResponseAlg: str = "RS256"  # OIDC Registration §2
+    accessTokenFormat: str = "jwt"  # or "opaque" (RFC 6749 §1.4, RFC 7662)
 
     @property
     def is_public(self) -> bool:
@@ -129,7 +135,7 @@ class Client:
 OPTIONAL_FIELDS: dict[str, Any] = {
     "jwks": None, "jwksUri": "", "tokenEndpointAuthSigningAlg": "",
     "requirePushedAuthorizationRequests": False, "dpopBound": False,
-    "idTokenSignedResponseAlg": "RS256",
+    "idTokenSignedResponseAlg": "RS256", "accessTokenFormat": "jwt",
 }
 
 
@@ -163,8 +169,20 @@ def client_from_dict(data: object, where: str = "client") -> Client:
         responseTypes=values["responseTypes"], responseModes=values["responseModes"],
         authMethods=methods, scopes=values["scopes"],
         postLogoutRedirect=_post_logout_redirects(data, where),
+        accessTokenFormat=_access_token_format(data, where),
         **_key_fields(data, methods, where),
     )
+
+
+def _access_token_format(data: dict[str, Any], where: str) -> str:
+    """`accessTokenFormat`: "jwt" (RFC 9068, the default) or "opaque" (RFC 6749 §1.4)."""
+    form = _string_field(data, "accessTokenFormat", where, allow_empty=False,
+                         optional=True) or "jwt"
+    if form not in ACCESS_TOKEN_FORMATS:
+        raise ClientsFileError(f"{where}: field 'accessTokenFormat' is {form!r}; use \"jwt\" "
+                               "(RFC 9068 JWT access tokens) or \"opaque\" (RFC 6749 §1.4, "
+                               "read by introspection, RFC 7662)")
+    return form
 
 
 def _key_fields(data: dict[str, Any], methods: tuple[str, ...], where: str) -> dict[str, Any]:

@@ -43,6 +43,12 @@ def _id_alg(clients: ClientRegistry, client_id: str) -> str:
     return client.idTokenSignedResponseAlg if client is not None else "RS256"
 
 
+def _access_format(clients: ClientRegistry, client_id: str) -> str:
+    """The client's `accessTokenFormat`: "jwt" (RFC 9068) by default, or "opaque"."""
+    client = clients.get(client_id)
+    return client.accessTokenFormat if client is not None else "jwt"
+
+
 @dataclass(slots=True)
 class ServerContext:
     config: ServerConfig
@@ -87,7 +93,8 @@ class ServerContext:
             config=config, issuer=issuer, clock=clock, clients=clients, users=users, keys=keys,
             tokens=TokenIssuer(issuer, keys, clock, access_ttl=config.access_token_ttl,
                                id_ttl=config.id_token_ttl, signer=signer,
-                               id_alg=lambda cid: _id_alg(clients, cid), users=users),
+                               id_alg=lambda cid: _id_alg(clients, cid), users=users,
+                               access_format=lambda cid: _access_format(clients, cid)),
             traces=traces or TraceStore(clock, config.trace_limit),
             behaviours=BehaviourQueue(clock), journal=Journal(clock),
             compat_seed=config.compat_seed, allowed_hosts=frozenset(hosts),
@@ -109,6 +116,7 @@ class ServerContext:
         self.clock.reset()
         self.clients.reset()
         self.users.reset()
+        self.tokens.opaque.clear()
         for name, store in _stores(self.config, self.clock, self.base_path).items():
             setattr(self, name, store)
 

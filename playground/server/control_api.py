@@ -127,11 +127,13 @@ def _enqueue(ctx: ServerContext, data: dict[str, Any]) -> Behaviour:
 
 
 # -- minted tokens ----------------------------------------------------------------------------
-TOKEN_FIELDS = ("type", "sub", "client_id", "scope", "aud", "claims", "expires_in", "alg")
+TOKEN_FIELDS = ("type", "sub", "client_id", "scope", "aud", "claims", "expires_in", "alg",
+                "format")
 
 
 async def tokens(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Response:
-    """POST: an access token (RFC 9068) or an id_token with the given claims and lifetime."""
+    """POST: an access token (RFC 9068 JWT, or with `"format": "opaque"` an RFC 6749 §1.4
+    opaque one, read by introspection) or an id_token with the given claims and lifetime."""
     data = await body_object(request, ctx)
     spec = _checked(lambda: _token_spec(data, ctx))
     claims: dict[str, Any] = {"sub": spec["sub"], **spec["claims"]}
@@ -142,9 +144,10 @@ async def tokens(request: Request, ctx: ServerContext, trace: TraceBuilder) -> R
         return json_response({"id_token": token, "expires_in": spec["expires_in"]}, 201)
     claims = {"client_id": spec["client_id"], "scope": spec["scope"],
               **({"aud": spec["aud"]} if spec["aud"] else {}), **claims}
-    token, jti = await ctx.tokens.mint_access_token(claims, spec["expires_in"])
+    token, jti = await ctx.tokens.mint_access_token(claims, spec["expires_in"],
+                                                    opaque=spec["format"] == "opaque")
     ctx.store.hold_access(jti)  # a jti not held counts as revoked (playground.server.store)
-    trace.outcome = f"access token minted for {spec['sub']}"
+    trace.outcome = f"{spec['format']} access token minted for {spec['sub']}"
     return json_response({"access_token": token, "token_type": "Bearer",
                           "expires_in": spec["expires_in"], "scope": spec["scope"]}, 201)
 
@@ -160,6 +163,7 @@ def _token_spec(data: dict[str, Any], ctx: ServerContext) -> dict[str, Any]:
         "claims": ji.claims(data, "claims", ""),
         "expires_in": ji.integer(data, "expires_in", "", ctx.config.access_token_ttl, low=1),
         "alg": ji.text(data, "alg", "", "RS256", ("RS256", "ES256", "PS256", "EdDSA")),
+        "format": ji.text(data, "format", "", "jwt", ("jwt", "opaque")),
     }
 
 
@@ -314,7 +318,8 @@ INDEX = [
     {"path": f"{PREFIX}/tokens", "methods": ["POST"],
      "body": {"type": "access_token | id_token", "sub": "string", "client_id": "string",
               "scope": "string", "aud": "string", "claims": "object",
-              "expires_in": "seconds", "alg": "RS256 | ES256 | PS256 | EdDSA (id_token)"}},
+              "expires_in": "seconds", "alg": "RS256 | ES256 | PS256 | EdDSA (id_token)",
+              "format": "jwt | opaque (access_token)"}},
     {"path": f"{PREFIX}/requests", "methods": ["GET", "DELETE"],
      "query": {k: "exact match (optional)" for k in FILTERS}},
     {"path": f"{PREFIX}/requests/take", "methods": ["POST"],

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from playground.core.errors import ServerError
 from playground.server.keys import ALGORITHM, KeySet
+from playground.server.opaque import OpaqueTokens
 from playground.server.signing import at_hash
 from playground.server.trace import TraceBuilder
 
@@ -135,13 +136,14 @@ class FaultSwitches:
                               rfc="RFC 6749 §5.2")
 
     def alter_tokens(self, body: dict[str, Any], keys: KeySet, now: float,
-                     trace: TraceBuilder) -> None:
-        """Rewrite the access token and id_token of a token response per the enabled faults."""
+                     trace: TraceBuilder, *, opaque: OpaqueTokens | None = None) -> None:
+        """Rewrite the access token and id_token of a token response per the enabled faults;
+        `opaque` holds the claims of the opaque access tokens (RFC 6749 §1.4)."""
         active = self.active()
         if not active & {"tokens-expired", *ID_TOKEN_FAULTS}:
             return
         if "tokens-expired" in active:
-            body["access_token"] = _resign(body["access_token"], keys, _expire(now))
+            body["access_token"] = _expired_access(body["access_token"], keys, now, opaque)
             body["expires_in"] = 0
             _note(trace, "tokens-expired")
         if "id_token" in body:
@@ -158,6 +160,14 @@ def _note(trace: TraceBuilder, name: str, detail: str = "") -> None:
 
 def _expire(now: float) -> dict[str, Any]:
     return {"exp": int(now) - EXPIRED_BY, "iat": int(now) - EXPIRED_BY - 3600}
+
+
+def _expired_access(token: str, keys: KeySet, now: float, opaque: OpaqueTokens | None) -> str:
+    """RFC 7519 §4.1.4: a JWT is re-signed with a past `exp`; an opaque token (RFC 6749 §1.4)
+    stays the same string and the record the server holds for it is expired instead."""
+    if opaque is not None and opaque.update(token, _expire(now)):
+        return token
+    return _resign(token, keys, _expire(now))
 
 
 def _alter_id_token(token: str, access_token: str, keys: KeySet, active: frozenset[str],

@@ -24,7 +24,8 @@ async def health(request: Request, ctx: ServerContext, trace: TraceBuilder) -> R
     return json_response({
         "status": "ok", "issuer": ctx.issuer,
         "uptime_seconds": round(time.monotonic() - ctx.started, 3),
-        "stores": {**ctx.store.sizes(), "pushed_requests": len(ctx.pushed_requests),
+        "stores": {**ctx.store.sizes(), "opaque_access_tokens": len(ctx.tokens.opaque),
+                   "pushed_requests": len(ctx.pushed_requests),
                    "dpop_jtis": len(ctx.dpop_jtis), "assertion_jtis": len(ctx.assertion_jtis),
                    **ctx.devices.sizes(), "journal": len(ctx.journal),
                    "behaviours": len(ctx.behaviours)},

@@ -4,7 +4,9 @@ RFC 7009 §2.1: the client authenticates and sends `token` (and optionally `toke
 revoking a refresh token also revokes the access tokens of its grant (here: its family). §2.2:
 the answer is 200 whether or not the token was valid, so a client learns nothing it did not know.
 RFC 7662 §2.2: `{"active": false}` for anything unusable, otherwise the token's metadata. A client
-may only introspect and revoke its own tokens.
+may only introspect and revoke its own tokens. An opaque access token (RFC 6749 §1.4) is
+introspected with every claim the server holds for it — a resource server has no other way to
+read them; a JWT with the usual ones. Both forms are revoked by their `jti`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,11 @@ from playground.server.client_auth import authenticate, read_params
 from playground.server.clients import Client
 from playground.server.context import ServerContext
 from playground.server.http import NO_STORE, Params, json_response
+from playground.server.tokens import OPAQUE, form_of
 from playground.server.trace import TraceBuilder
+
+# RFC 7662 §2.2: what introspecting a JWT access token shows (an opaque one shows every claim)
+KEPT = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time", "cnf")
 
 
 async def _token_param(request: Request, ctx: ServerContext,
@@ -42,7 +48,7 @@ async def revoke(request: Request, ctx: ServerContext, trace: TraceBuilder) -> R
         claims = _own_access_token(ctx, token, client)
         if claims is not None:
             ctx.store.revoke_access(str(claims.get("jti")))
-            trace.outcome = "access token revoked"
+            trace.outcome = f"{form_of(token)} access token revoked (by its jti)"
         else:
             trace.outcome = "unknown, invalid or foreign token: nothing to revoke (still 200)"
     trace.check("answered 200 regardless of the token's validity", True, "", "RFC 7009 §2.2")
@@ -54,9 +60,20 @@ async def introspect(request: Request, ctx: ServerContext, trace: TraceBuilder) 
     client, token, _ = await _token_param(request, ctx, trace)
     body = _refresh_info(ctx, token, client) or _access_info(ctx, token, client)
     active = body is not None
-    trace.check("token is active and belongs to the client", active, "", "RFC 7662 §2.2")
+    trace.check("token is active and belongs to the client", active, _form(body, token),
+                "RFC 7662 §2.2")
     trace.outcome = "token is active" if active else "token is not active"
     return json_response(body or {"active": False})
+
+
+def _form(body: dict[str, Any] | None, token: str) -> str:
+    """The form of an active token, for the trace (RFC 6749 §1.4 for an opaque one)."""
+    if body is None:
+        return ""
+    if body["token_type"] == "refresh_token":
+        return "a refresh token"
+    return ("an opaque access token (RFC 6749 §1.4): its claims as held here"
+            if form_of(token) == OPAQUE else "a JWT access token (RFC 9068)")
 
 
 def _refresh_info(ctx: ServerContext, token: str, client: Client) -> dict[str, Any] | None:
@@ -80,7 +97,7 @@ def _access_info(ctx: ServerContext, token: str, client: Client) -> dict[str, An
     claims = _own_access_token(ctx, token, client)
     if claims is None or ctx.store.is_revoked(str(claims.get("jti"))):
         return None
-    keep = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time", "cnf")
     token_type = "DPoP" if "cnf" in claims else "Bearer"  # RFC 9449 §6.2
+    shown = claims if form_of(token) == OPAQUE else KEPT
     return {"active": True, "token_type": token_type,
-            **{k: claims[k] for k in keep if k in claims}}
+            **{k: claims[k] for k in shown if k in claims and k not in ("active", "token_type")}}

@@ -5,6 +5,8 @@ response signs two JWTs: the access token (ES256, RFC 9068) and, for `openid`, t
 OIDC Core §15.1, or the client's ES256, PS256 or EdDSA) whose `at_hash` is taken from the signed
 access token, so both are signed together, in that order. `sign_request` does it, in the server's
 thread (`InlineSigner`) or in a helper process (`signing_helpers.ProcessSigner`, `signer_worker`).
+An opaque access token (RFC 6749 §1.4, playground.server.opaque) is not signed: the request
+carries it, and only the id_token is signed, its `at_hash` taken over the opaque string.
 """
 
 from __future__ import annotations
@@ -30,15 +32,16 @@ class SigningRequest:
     access_kid: str
     id_token: Claims | None
     id_kid: str
+    opaque: str | None = None  # an opaque access token: `access` is not signed
 
     def to_line(self) -> bytes:
-        return json.dumps([self.access, self.access_kid, self.id_token, self.id_kid],
-                          separators=(",", ":")).encode("ascii") + b"\n"
+        return json.dumps([self.access, self.access_kid, self.id_token, self.id_kid,
+                           self.opaque], separators=(",", ":")).encode("ascii") + b"\n"
 
     @classmethod
     def from_line(cls, line: bytes) -> SigningRequest:
-        access, access_kid, id_token, id_kid = json.loads(line)
-        return cls(access, access_kid, id_token, id_kid)
+        access, access_kid, id_token, id_kid, *opaque = json.loads(line)
+        return cls(access, access_kid, id_token, id_kid, *opaque[:1])
 
 
 Signed = tuple[str, str | None]  # (access token, id_token or None)
@@ -56,9 +59,13 @@ def sign_jwt(claims: Claims, key: PrivateKey, alg: str, kid: str, typ: str) -> s
 
 
 def sign_request(keys: dict[str, tuple[str, PrivateKey]], request: SigningRequest) -> Signed:
-    """The access token (`typ: at+jwt`, RFC 9068 §2.1), then the id_token with its `at_hash`."""
-    alg, key = keys[request.access_kid]
-    access = sign_jwt(request.access, key, alg, request.access_kid, "at+jwt")
+    """The access token (`typ: at+jwt`, RFC 9068 §2.1), or the opaque one the request carries,
+    then the id_token with its `at_hash` over it (OIDC Core §3.1.3.6)."""
+    if request.opaque is not None:
+        access = request.opaque
+    else:
+        alg, key = keys[request.access_kid]
+        access = sign_jwt(request.access, key, alg, request.access_kid, "at+jwt")
     if request.id_token is None:
         return access, None
     alg, key = keys[request.id_kid]

@@ -8,6 +8,12 @@ with the client's `idTokenSignedResponseAlg` (ES256, PS256, EdDSA; OIDC Registra
 access tokens ES256 (only this server verifies them; ~8x cheaper to sign); never `alg: none`.
 `TokenIssuer` builds the claims; its `TokenSigner` (playground.server.signing) signs them, in the
 server's thread or in helper processes.
+
+A client registered with `accessTokenFormat: "opaque"` gets an opaque access token instead
+(RFC 6749 §1.4): a random string whose claims — the same ones — the server keeps
+(playground.server.opaque); the id_token's `at_hash` is taken over that string.
+`verify_access_token` resolves either form, so UserInfo, introspection and token exchange
+share one check.
 """
 
 from __future__ import annotations
@@ -22,9 +28,13 @@ import jwt
 from playground.core.clock import Clock
 from playground.core.errors import InsufficientScope, InvalidToken
 from playground.server.keys import KeySet
-from playground.server.signing import InlineSigner, SigningRequest, TokenSigner
+from playground.server.opaque import OpaqueTokens
+from playground.server.signing import InlineSigner, Signed, SigningRequest, TokenSigner
 from playground.server.store import Grant
+from playground.server.trace import TraceBuilder
 from playground.server.users import UserDirectory
+
+JWT, OPAQUE = "jwt", "opaque"  # the client's `accessTokenFormat`
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +50,18 @@ class IssuedTokens:
     access_token: str
     jti: str
     id_token: str | None
+    format: str = JWT  # or OPAQUE (RFC 6749 §1.4)
 
 
 class TokenIssuer:
-    """Mints and verifies the server's JWTs."""
+    """Mints and verifies the server's JWTs, and its opaque access tokens."""
 
     def __init__(self, issuer: str, keys: KeySet, clock: Clock, *, access_ttl: int,
                  id_ttl: int, audience: str | None = None,
                  signer: TokenSigner | None = None,
                  id_alg: Callable[[str], str] | None = None,
-                 users: UserDirectory | None = None) -> None:
+                 users: UserDirectory | None = None,
+                 access_format: Callable[[str], str] | None = None) -> None:
         self.issuer = issuer
         self.keys = keys
         self.clock = clock
@@ -60,6 +72,9 @@ class TokenIssuer:
         # client_id -> its `idTokenSignedResponseAlg` (OIDC Registration §2); RS256 by default
         self.id_alg: Callable[[str], str] = id_alg or (lambda _client_id: "RS256")
         self.users = users if users is not None else UserDirectory()
+        # client_id -> its `accessTokenFormat`: "jwt" (RFC 9068) by default, or "opaque"
+        self.access_format: Callable[[str], str] = access_format or (lambda _client_id: JWT)
+        self.opaque = OpaqueTokens(clock, access_ttl)  # the claims of the opaque tokens
 
     async def issue(self, grant: Grant, *, nonce: bool = True, id_token: bool = True,
                     extra: Extra | None = None) -> IssuedTokens:
@@ -74,18 +89,29 @@ class TokenIssuer:
             else None
         id_kid = self.keys.id_key(self.id_alg(grant.client_id)).kid if wanted \
             else self.keys.current.kid
-        signed, signed_id = await self.signer.sign(SigningRequest(
-            access, self.keys.access.kid, id_claims, id_kid))
-        return IssuedTokens(signed, str(access["jti"]), signed_id)
+        form = self.access_format(grant.client_id)
+        signed, signed_id = await self._sign(access, id_claims, id_kid, opaque=form == OPAQUE)
+        return IssuedTokens(signed, str(access["jti"]), signed_id, form)
 
-    async def mint_access_token(self, claims: dict[str, Any], expires_in: int) -> tuple[str, str]:
-        """An RFC 9068 access token with `claims` over the usual ones (`sub` and `client_id`
-        among them), valid `expires_in` seconds; returns it and its `jti`."""
+    async def _sign(self, access: dict[str, Any], id_claims: dict[str, Any] | None,
+                    id_kid: str, *, opaque: bool) -> Signed:
+        """RFC 9068 §2.1: the signed access token; or, `opaque`, a new opaque token standing
+        for `access` (RFC 6749 §1.4), with no signature but the id_token's."""
+        token = self.opaque.issue(access) if opaque else None
+        if token is not None and id_claims is None:
+            return token, None
+        return await self.signer.sign(SigningRequest(
+            {} if token else access, self.keys.access.kid, id_claims, id_kid, token))
+
+    async def mint_access_token(self, claims: dict[str, Any], expires_in: int, *,
+                                opaque: bool = False) -> tuple[str, str]:
+        """An RFC 9068 access token (or, `opaque`, an RFC 6749 §1.4 opaque one) with `claims`
+        over the usual ones (`sub` and `client_id` among them), valid `expires_in` seconds;
+        returns it and its `jti`."""
         now = int(self.clock.now())
         access = {"iss": self.issuer, "aud": self.audience, "iat": now, "exp": now + expires_in,
                   "jti": secrets.token_urlsafe(16), **claims}
-        signed, _ = await self.signer.sign(SigningRequest(access, self.keys.access.kid, None,
-                                                          self.keys.current.kid))
+        signed, _ = await self._sign(access, None, self.keys.current.kid, opaque=opaque)
         return signed, str(access["jti"])
 
     def mint_id_token(self, claims: dict[str, Any], expires_in: int, alg: str = "RS256") -> str:
@@ -99,7 +125,7 @@ class TokenIssuer:
                           headers={"kid": key.kid, "typ": "JWT"})
 
     def access_claims(self, grant: Grant, now: int) -> dict[str, Any]:
-        """RFC 9068 §2.2: the claims of a JWT access token."""
+        """RFC 9068 §2.2: the claims of a JWT access token (an opaque one's, held here)."""
         user = self.users.get(grant.sub)
         return {
             **(user.access_token_claims() if user else {}),
@@ -146,7 +172,25 @@ class TokenIssuer:
         return claims
 
     def verify_access_token(self, token: str) -> dict[str, Any]:
-        """Signature, `typ`, issuer and expiry on the injected clock (RFC 9068 §4)."""
+        """The claims of an access token of either form, checked: an opaque one must be held
+        here (RFC 6749 §1.4, RFC 7662 §2.2), a JWT verified (RFC 9068 §4); both unexpired on the
+        injected clock. Revocation is the TokenStore's (`is_revoked(claims["jti"])`)."""
+        claims = self._opaque_claims(token) if form_of(token) == OPAQUE \
+            else self._verify_jwt(token)
+        if self.clock.now() >= float(claims.get("exp", 0)):
+            raise InvalidToken("the access token expired", rfc="RFC 6750 §3.1")
+        return claims
+
+    def _opaque_claims(self, token: str) -> dict[str, Any]:
+        """RFC 6749 §1.4: an opaque token means what the server holds for it, nothing else."""
+        claims = self.opaque.claims(token)
+        if claims is None:
+            raise InvalidToken("the access token is unknown here: not issued by this server, "
+                               "or expired, revoked or evicted since", rfc="RFC 6750 §3.1")
+        return claims
+
+    def _verify_jwt(self, token: str) -> dict[str, Any]:
+        """RFC 9068 §4: signature, `typ` and issuer (the caller checks the expiry)."""
         try:
             header = jwt.get_unverified_header(token)
             key = self.keys.by_kid(str(header.get("kid", "")))
@@ -162,9 +206,24 @@ class TokenIssuer:
                                f"({exc})", rfc="RFC 6750 §3.1") from None
         if claims.get("iss") != self.issuer:
             raise InvalidToken("the access token was issued by another issuer", rfc="RFC 9068 §4")
-        if self.clock.now() >= float(claims.get("exp", 0)):
-            raise InvalidToken("the access token expired", rfc="RFC 6750 §3.1")
         return claims
+
+
+def form_of(token: str) -> str:
+    """JWT for a JWS compact serialization (RFC 7515 §7.1: three parts joined by '.'), else
+    OPAQUE: an opaque token is base64url (RFC 6749 §1.4, §10.10), which has no '.'."""
+    return JWT if token.count(".") == 2 else OPAQUE
+
+
+def trace_verified(trace: TraceBuilder, token: str) -> None:
+    """The decision-trace line for an access token `verify_access_token` accepted."""
+    if form_of(token) == JWT:
+        trace.check("access token signature, issuer and expiry", True, "a JWT access token",
+                    "RFC 9068 §4")
+    else:
+        trace.check("opaque access token is held by this server and unexpired", True,
+                    "an opaque access token: its claims are looked up here",
+                    "RFC 6749 §1.4, RFC 7662 §2.2")
 
 
 def require_openid(claims: dict[str, Any]) -> None:

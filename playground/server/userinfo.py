@@ -1,6 +1,7 @@
 """The UserInfo endpoint: OIDC Core §5.3, with RFC 6750 bearer token handling.
 
-§5.3.1: GET or POST with the access token as a Bearer token (RFC 6750 §2.1); §5.3.2: a JSON
+§5.3.1: GET or POST with the access token as a Bearer token (RFC 6750 §2.1), a JWT or an
+opaque one (RFC 6749 §1.4, resolved by `TokenIssuer.verify_access_token`); §5.3.2: a JSON
 object with `sub` and the claims the granted scopes release. RFC 6750 §3: a missing token answers
 401 with `WWW-Authenticate: Bearer` and no error code; an invalid one adds
 `error="invalid_token"`; a token without `openid` gets 403 `insufficient_scope`.
@@ -17,7 +18,7 @@ from playground.core.errors import InvalidDPoPProof, InvalidToken, OAuthError, U
 from playground.server import dpop
 from playground.server.context import ServerContext
 from playground.server.http import error_response, json_response, wire_description
-from playground.server.tokens import require_openid
+from playground.server.tokens import require_openid, trace_verified
 from playground.server.trace import TraceBuilder
 
 REALM = 'Bearer realm="oauth-playground"'
@@ -45,7 +46,7 @@ async def userinfo(request: Request, ctx: ServerContext, trace: TraceBuilder) ->
                   MissingToken("send the access token as 'Authorization: Bearer <token>' (or "
                                "'DPoP <token>' with a DPoP proof)", rfc="RFC 6750 §2.1"))
     claims = ctx.tokens.verify_access_token(token)
-    trace.check("access token signature, issuer and expiry", True, "", "RFC 9068 §4")
+    trace_verified(trace, token)
     _sender(request, ctx, trace, scheme.lower() == "dpop", token, claims)
     trace.client_id = str(claims.get("client_id", "")) or None
     trace.require("access token is not revoked", not ctx.store.is_revoked(str(claims.get("jti"))),

@@ -11,6 +11,7 @@ from playground.server import behaviours, dpop
 from playground.server.context import ServerContext
 from playground.server.http import Params
 from playground.server.store import CodeRecord, Grant
+from playground.server.tokens import OPAQUE, IssuedTokens
 from playground.server.trace import TraceBuilder
 
 
@@ -28,6 +29,7 @@ async def token_response(ctx: ServerContext, grant: Grant, trace: TraceBuilder, 
         ctx.behaviours.take(grant, behaviours.current_grant_type()), trace)
     tokens = await ctx.tokens.issue(access_grant, nonce=code_record is not None, id_token=id_token,
                                     extra=extra)
+    _trace_form(tokens, trace)
     body: dict[str, Any] = {"access_token": tokens.access_token,
                             "token_type": "DPoP" if binding else "Bearer",  # RFC 9449 §5
                             "expires_in": ctx.config.access_token_ttl,
@@ -46,8 +48,19 @@ async def token_response(ctx: ServerContext, grant: Grant, trace: TraceBuilder, 
         ctx.store.hold_access(tokens.jti)
     trace.check("refresh token issued only with offline_access", True,
                 "issued" if "refresh_token" in body else "not issued", "OIDC Core §11")
-    ctx.faults.alter_tokens(body, ctx.keys, ctx.clock.now(), trace)
+    ctx.faults.alter_tokens(body, ctx.keys, ctx.clock.now(), trace, opaque=ctx.tokens.opaque)
     return body
+
+
+def _trace_form(tokens: IssuedTokens, trace: TraceBuilder) -> None:
+    """Which form of access token was issued: the client's `accessTokenFormat`."""
+    if tokens.format == OPAQUE:
+        trace.check("access token form (the client's accessTokenFormat)", True,
+                    "opaque: a random string, its claims held by the server (introspect it, "
+                    "RFC 7662)", "RFC 6749 §1.4")
+    else:
+        trace.check("access token form (the client's accessTokenFormat)", True,
+                    "JWT (typ at+jwt, ES256)", "RFC 9068 §2")
 
 
 def _bind(grant: Grant, refresh_grant: Grant | None,

@@ -6,6 +6,8 @@ whom the new token is for; `scope` may only narrow. §2.2.2: an invalid or unacc
 or actor token is `invalid_request`, an unacceptable target `invalid_target`. §2.2.1: the answer
 names the `issued_token_type`. §4.1: with an actor the new token carries `act` (the actor's
 `sub`, earlier actors nested inside), which is delegation; without one it is impersonation.
+An access token may be a JWT or opaque (RFC 6749 §1.4); an opaque one is not of the `jwt` type.
+The new token has the form the requesting client registered (`accessTokenFormat`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from playground.server.context import ServerContext
 from playground.server.grants.response import target_audience, token_response
 from playground.server.http import Params
 from playground.server.store import Grant
+from playground.server.tokens import OPAQUE, form_of, trace_verified
 from playground.server.trace import TraceBuilder
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -60,32 +63,38 @@ def _token_claims(params: Params, role: str, ctx: ServerContext,
     assert token is not None and kind is not None
     name = f"{role}_token was issued by this server and is active"
     with trace.guard(name):
-        claims = _verify(token, kind, ctx)
+        claims = _verify(token, kind, ctx, trace)
     trace.check(name, True, f"sub {claims.get('sub')!r}", "RFC 8693 §2.1")
     return claims
 
 
-def _verify(token: str, kind: str, ctx: ServerContext) -> dict[str, Any]:
+def _verify(token: str, kind: str, ctx: ServerContext, trace: TraceBuilder) -> dict[str, Any]:
     try:
         if kind == REFRESH_TOKEN:
             return _refresh_claims(token, ctx)
         if kind == ID_TOKEN:
             return _id_claims(token, ctx)
-        claims = _access_or_id(token, kind, ctx)
+        claims = _access_or_id(token, kind, ctx, trace)
     except OAuthError as exc:
         raise InvalidRequest(f"the token is not acceptable: {exc.description}",
                              rfc="RFC 8693 §2.2.2") from None
     return claims
 
 
-def _access_or_id(token: str, kind: str, ctx: ServerContext) -> dict[str, Any]:
-    """An access token (not revoked), or for the generic `jwt` type an id_token as well."""
+def _access_or_id(token: str, kind: str, ctx: ServerContext,
+                  trace: TraceBuilder) -> dict[str, Any]:
+    """An access token of either form (not revoked), or for the generic `jwt` type (RFC 8693
+    §3: a JWT) an id_token as well, but not an opaque access token."""
+    if kind == JWT and form_of(token) == OPAQUE:
+        raise InvalidRequest("the token is not a JWT; an opaque access token is of type "
+                             f"{ACCESS_TOKEN}", rfc="RFC 8693 §3")
     try:
         claims = ctx.tokens.verify_access_token(token)
     except OAuthError:
         if kind != JWT:
             raise
         return _id_claims(token, ctx)
+    trace_verified(trace, token)
     if ctx.store.is_revoked(str(claims.get("jti"))):
         raise InvalidRequest("the access token was revoked", rfc="RFC 7009 §2.2")
     return claims
