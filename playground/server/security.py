@@ -30,7 +30,9 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-EXPOSED = "X-Playground-Trace, WWW-Authenticate"
+# RFC 9449 §8-9: a browser client reads the server's DPoP-Nonce and sends its DPoP proof.
+EXPOSED = "X-Playground-Trace, WWW-Authenticate, DPoP-Nonce"
+ALLOWED_HEADERS = "Authorization, Content-Type, Accept, DPoP"
 
 
 def check_host(request: Request, allowed: frozenset[str], trace: TraceBuilder) -> bool:
@@ -83,7 +85,7 @@ class CorsPolicy:
         return Response(b"", 204, {
             "Access-Control-Allow-Origin": origin,
             "Access-Control-Allow-Methods": methods,
-            "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
+            "Access-Control-Allow-Headers": ALLOWED_HEADERS,
             "Access-Control-Max-Age": "600",
             "Vary": "Origin",
         })

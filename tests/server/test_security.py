@@ -72,6 +72,20 @@ def test_cors_never_on_the_authorization_endpoint(http: httpx.Client) -> None:
     assert http.options("/oauth2/authorize", headers={"origin": SEED_ORIGIN}).status_code == 405
 
 
+@pytest.mark.parametrize("path", ["/oauth2/token", "/oauth2/userinfo"])
+def test_a_browser_client_may_send_dpop_and_read_the_nonce(http: httpx.Client,
+                                                          path: str) -> None:
+    """RFC 9449 §8-9 from a browser: the preflight allows the DPoP header, and the answer
+    exposes DPoP-Nonce (a Chromium SPA found both missing)."""
+    preflight = http.options(path, headers={
+        "origin": SEED_ORIGIN, "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type,dpop"})
+    assert preflight.status_code == 204
+    assert "dpop" in preflight.headers["access-control-allow-headers"].lower()
+    answer = http.post("/oauth2/token", data={"grant_type": "x"}, headers={"origin": SEED_ORIGIN})
+    assert "DPoP-Nonce" in answer.headers["access-control-expose-headers"]
+
+
 def test_userinfo_preflight_allowed(http: httpx.Client) -> None:
     response = http.options("/oauth2/userinfo", headers={
         "origin": SEED_ORIGIN, "access-control-request-method": "GET"})
