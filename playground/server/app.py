@@ -135,21 +135,26 @@ ENDPOINTS = (
              on_error=logout_pages.error, on_fault=logout_pages.error),
     NOT_FOUND,
 )
-_CONTROL = control_api.PREFIX
+
+
+def _control(path: str, handler: Handler, methods: tuple[str, ...]) -> Endpoint:
+    """A control API endpoint: refused to web pages (control_api.guarded)."""
+    return Endpoint(control_api.PREFIX + path, "control", control_api.guarded(handler), methods)
+
+
 # The control API (ServerConfig.control_api): `serve` and the pytest fixture, not the app.
 CONTROL_ENDPOINTS = (
-    Endpoint(f"{_CONTROL}/", "control", control_api.index, ("GET", "HEAD")),
-    Endpoint(f"{_CONTROL}/behaviours", "control", control_api.behaviours,
-             ("GET", "POST", "DELETE")),
-    Endpoint(f"{_CONTROL}/tokens", "control", control_api.tokens, ("POST",)),
-    Endpoint(f"{_CONTROL}/requests", "control", control_api.requests, ("GET", "DELETE")),
-    Endpoint(f"{_CONTROL}/requests/take", "control", control_api.take_requests, ("POST",)),
-    Endpoint(f"{_CONTROL}/keys/rotate", "control", control_api.rotate_keys, ("POST",)),
-    Endpoint(f"{_CONTROL}/clock", "control", control_api.clock, ("GET", "POST")),
-    Endpoint(f"{_CONTROL}/faults", "control", control_api.faults, ("GET", "PUT")),
-    Endpoint(f"{_CONTROL}/clients", "control", control_api.clients, ("GET", "POST")),
-    Endpoint(f"{_CONTROL}/users", "control", control_api.users, ("GET", "POST")),
-    Endpoint(f"{_CONTROL}/reset", "control", control_api.reset, ("POST",)),
+    _control("/", control_api.index, ("GET", "HEAD")),
+    _control("/behaviours", control_api.behaviours, ("GET", "POST", "DELETE")),
+    _control("/tokens", control_api.tokens, ("POST",)),
+    _control("/requests", control_api.requests, ("GET", "DELETE")),
+    _control("/requests/take", control_api.take_requests, ("POST",)),
+    _control("/keys/rotate", control_api.rotate_keys, ("POST",)),
+    _control("/clock", control_api.clock, ("GET", "POST")),
+    _control("/faults", control_api.faults, ("GET", "PUT")),
+    _control("/clients", control_api.clients, ("GET", "POST")),
+    _control("/users", control_api.users, ("GET", "POST")),
+    _control("/reset", control_api.reset, ("POST",)),
 )
 
 

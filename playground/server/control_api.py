@@ -20,7 +20,7 @@ docs/serve.md.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -44,6 +44,32 @@ MAX_GRACE = 7 * 24 * 3600
 
 class ControlError(InvalidRequest):
     """A control request that does not say what the endpoint needs."""
+
+
+class FromAWebPage(InvalidRequest):
+    """RFC 9110 §15.5.4: refused, whatever the body says."""
+
+    status_code = 403
+
+
+Handler = Callable[[Request, ServerContext, TraceBuilder], Awaitable[Response]]
+
+
+def guarded(handler: Handler) -> Handler:
+    """Only test code may steer the server: a request a web page sent (a browser adds `Origin`
+    to every POST, PUT and DELETE, even a `no-cors` one that needs no preflight) is refused, so
+    a site open in the developer's browser cannot reset or rewrite the server (cross-site
+    request forgery, RFC 6749 §10.12). Test clients (httpx, requests, Playwright's `request`)
+    send no `Origin`."""
+    async def checked(request: Request, ctx: ServerContext, trace: TraceBuilder) -> Response:
+        origin = request.headers.get("origin")
+        trace.require("the request does not come from a web page (no Origin header)",
+                      origin is None, FromAWebPage(
+                          f"the control API does not answer web pages (Origin: {origin}); "
+                          "call it from test code, without an Origin header",
+                          rfc="RFC 6454 §7.2, RFC 6749 §10.12"))
+        return await handler(request, ctx, trace)
+    return checked
 
 
 async def body_object(request: Request, ctx: ServerContext) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-
 _PLAIN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -24,7 +23,7 @@ def at(where: str, name: str) -> str:
     """The path of member `name` of the value at `where` (the root is ""); a name that is not
     plain (spaces, control characters, dots) is quoted: `tokens['\\n']`."""
     if not _PLAIN.match(name):
-        return f"{where}[{ascii(name)}]"
+        return f"{where}[{name!a}]"
     return f"{where}.{name}" if where else name
 
 

@@ -281,3 +281,15 @@ def test_no_body_makes_a_control_endpoint_fail(http: httpx.Client, path: str,
     answer = http.request(method, f"/_playground{path}", json=body)
     assert answer.status_code < 500, answer.text
     assert answer.status_code in (200, 201, 400, 405), answer.text
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/reset"), ("POST", "/users"),
+                                              ("GET", "/requests"), ("PUT", "/faults")])
+def test_a_web_page_cannot_steer_the_server(http: httpx.Client, method: str, path: str) -> None:
+    """A page open in the developer's browser sends `Origin` (even `no-cors`, text/plain)."""
+    http.post("/_playground/users", json={"sub": "kept"})
+    answer = http.request(method, f"/_playground{path}", content=b'{"sub": "mallory"}',
+                          headers={"Origin": "https://evil.example", "Content-Type": "text/plain"})
+    assert answer.status_code == 403
+    assert "does not answer web pages" in answer.json()["error_description"]
+    assert "kept" in [u["sub"] for u in http.get("/_playground/users").json()["users"]]
