@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-VIEWS = ("flow", "inspector", "tokens", "server", "lab")
+VIEWS = ("flow", "inspector", "tokens", "server", "lab", "sequence")
 FLOWS = ("auth_code_pkce", "client_credentials", "device_code", "token_exchange", "refresh",
          "logout")  # playground.core.flows.FLOWS, named here so --help stays fast
 

@@ -231,6 +231,19 @@ class Inspector(QWidget):
                 self.table.selectRow(row)
                 return
 
+    def select_seq(self, seq: int) -> bool:
+        """Select exchange number `seq`, clearing the filter if it hides it."""
+        for attempt in range(2):
+            for row in range(self.proxy.rowCount()):
+                exchange = self.proxy.index(row, 0).data(ExchangeRole)
+                if exchange is not None and exchange.seq == seq:
+                    self.table.selectRow(row)
+                    self.table.scrollTo(self.proxy.index(row, 0))
+                    return True
+            if attempt == 0 and self.filter_edit.text():
+                self.filter_edit.clear()
+        return False
+
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         exchange = current.data(ExchangeRole) if current.isValid() else None
         self.detail.show_exchange(exchange)

@@ -44,6 +44,7 @@ from playground.ui.flow_picker import FlowPicker
 from playground.ui.further import FurtherSteps
 from playground.ui.inspector import Inspector
 from playground.ui.lab_panel import LabPanel
+from playground.ui.sequence_diagram import SequencePane
 from playground.ui.server_control import ServerController
 from playground.ui.server_panel import ServerPanel
 from playground.ui.settings import Remembered
@@ -55,7 +56,7 @@ from playground.ui.tokens import TokenViewer
 from playground.ui.user_agent_controller import UserAgentController
 
 DEFAULT_SIZE = (1400, 900)
-VIEW_TABS = {"inspector": 0, "tokens": 1, "server": 2, "lab": 3}
+VIEW_TABS = {"inspector": 0, "tokens": 1, "server": 2, "lab": 3, "sequence": 4}
 SPLITTERS = ("vertical", "top")
 
 
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.step_panel.set_flow(self.session.spec)
         self.flow_picker.show_flow(self.session.spec)
         self.inspector = Inspector()
+        self.sequence = SequencePane()
         self.tokens = TokenViewer(now=server.clock.now, fetch_jwks=self.fetch_jwks)
         self.further = FurtherSteps(lambda: self.session, self.tasks)
         self.tokens.add_bar(self.further)
@@ -204,7 +206,8 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         for action in (self.filter_action, self.curl_action):
             view.addAction(action)
-        for number, title in enumerate(("HTTP inspector", "Tokens", "Server", "Lab"), start=1):
+        for number, title in enumerate(("HTTP inspector", "Tokens", "Server", "Lab", "Sequence"),
+                                       start=1):
             view.addAction(self._action(f"tab{number}", title, [f"Ctrl+{number}"],
                                         lambda _=False, i=number - 1: self.show_tab(i),
                                         f"Show the {title}"))
@@ -215,6 +218,7 @@ class MainWindow(QMainWindow):
         self.bottom.addTab(self.tokens, "Tokens")
         self.bottom.addTab(self.server_panel, "Server")
         self.bottom.addTab(self.lab, "Lab")
+        self.bottom.addTab(self.sequence, "Sequence")
         self.top = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -258,6 +262,7 @@ class MainWindow(QMainWindow):
         self.server.state_changed.connect(self._server_changed)
         self.server.state_changed.connect(self.lab.refresh)
         self.lab.clock_moved.connect(lambda _offset: self.tokens.tick())
+        self.sequence.exchange_clicked.connect(self.open_exchange)
         self.further.refreshed.connect(self._refreshed)
         self.user_agent.message.connect(self.show_message)
         self.user_agent.step_requested.connect(self.select_step)
@@ -367,6 +372,7 @@ class MainWindow(QMainWindow):
     def _session_event(self, event: object) -> None:
         if isinstance(event, ExchangeRecorded):
             self.inspector.add_exchange(event.exchange)
+            self.sequence.add_exchange(event.exchange)
             return
         if isinstance(event, StepStarted):
             self.steps_model.refresh(event.key)
@@ -549,6 +555,11 @@ class MainWindow(QMainWindow):
         response = await wire.send(self.session.http, request)
         return discovery.parse_jwks(response.status_code, response.headers.get("content-type"),
                                     response.content)
+
+    def open_exchange(self, seq: int) -> None:
+        """Show exchange `seq` in the inspector (a click on the sequence diagram)."""
+        self.show_tab(VIEW_TABS["inspector"])
+        self.inspector.select_seq(seq)
 
     def focus_filter(self) -> None:
         self.show_tab(0)

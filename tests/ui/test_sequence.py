@@ -1,0 +1,94 @@
+"""The live sequence diagram: arrows as the flow runs, a click opens the exchange, exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from playground.core.record import sequence
+from playground.core.record.exchange import Exchange
+from playground.ui.main_window import VIEW_TABS, MainWindow
+from playground.ui.sequence_diagram import HEADER, ROW, SequencePane
+from tests.ui.flowhelpers import run_whole_flow
+
+
+def _exchange(seq: int, step: str, method: str, url: str, status: int | None,
+              location: str | None = None, error: str | None = None) -> Exchange:
+    headers = (("Location", location),) if location else ()
+    return Exchange(seq, step, method, url, (), b"", status, headers, b"", 0.0, 1.0, error)
+
+
+def test_the_roles_of_rfc_6749_as_lanes() -> None:
+    drawn = sequence.arrows([
+        _exchange(1, "discovery", "GET", "http://as/.well-known/openid-configuration", 200),
+        _exchange(2, "user_agent", "GET", "http://as/oauth2/authorize?x=1", 302,
+                  "http://as/interaction/u"),
+        _exchange(3, "user_agent", "POST", "http://as/interaction/u/consent", 303,
+                  "http://app/callback?code=c&state=s"),
+        _exchange(4, "token", "POST", "http://as/oauth2/token", 400),
+        _exchange(5, "userinfo", "GET", "http://as/oauth2/userinfo", None, error="timed out"),
+    ])
+    lanes = [(a.seq, a.source, a.target, a.redirect, a.failed) for a in drawn]
+    assert lanes == [
+        (1, sequence.CLIENT, sequence.AUTHORIZATION_SERVER, False, False),
+        (2, sequence.USER_AGENT, sequence.AUTHORIZATION_SERVER, False, False),  # own page: no hop
+        (3, sequence.USER_AGENT, sequence.AUTHORIZATION_SERVER, False, False),
+        (3, sequence.USER_AGENT, sequence.CLIENT, True, False),  # RFC 6749 §4.1.2
+        (4, sequence.CLIENT, sequence.AUTHORIZATION_SERVER, False, True),
+        (5, sequence.CLIENT, sequence.RESOURCE_SERVER, False, True),
+    ]
+    assert drawn[3].answer == "code" and drawn[5].answer == "timed out"
+
+
+def test_an_error_redirect_is_a_failed_hop() -> None:
+    hop, = [a for a in sequence.arrows([_exchange(
+        1, "user_agent", "POST", "http://as/interaction/u/consent", 303,
+        "http://app/cb?error=access_denied&state=s")]) if a.redirect]
+    assert hop.failed and hop.answer == "error=access_denied"
+
+
+def test_the_flow_draws_itself_and_a_click_opens_the_exchange(
+        qtbot: QtBot, window: MainWindow) -> None:
+    run_whole_flow(qtbot, window)
+    window.show_view("sequence")
+    pane = window.sequence
+    diagram = pane.diagram
+    labels = [a.label for a in diagram.arrows]
+    assert "POST /oauth2/token" in labels and "GET /oauth2/userinfo" in labels
+    assert any(a.redirect and a.answer == "code" for a in diagram.arrows)
+    assert pane.count.text().startswith(f"{len(diagram.arrows)} arrows, 0 failed")
+
+    token_row = labels.index("POST /oauth2/token")
+    pane.area.ensureVisible(0, HEADER + ROW * token_row + ROW, 0, ROW)
+    qtbot.mouseClick(diagram, Qt.MouseButton.LeftButton,
+                     pos=QPoint(diagram.width() // 2, int(diagram.row_y(token_row))))
+
+    assert window.bottom.currentIndex() == VIEW_TABS["inspector"]
+    selected = window.inspector.table.currentIndex()
+    assert selected.isValid()
+    assert window.inspector.detail.request.start_line.text().startswith("POST ")
+    assert "/oauth2/token" in window.inspector.detail.request.start_line.text()
+
+
+def test_readable_at_a_hundred_exchanges_and_exported(qtbot: QtBot, tmp_path: Path) -> None:
+    pane = SequencePane()
+    qtbot.addWidget(pane)
+    pane.resize(1200, 600)
+    for seq in range(1, 101):
+        pane.add_exchange(_exchange(seq, "token", "POST", "http://as/oauth2/token",
+                                    400 if seq % 10 == 0 else 200))
+    diagram = pane.diagram
+    assert diagram.sizeHint().height() == HEADER + ROW * 101  # one row each: nothing overlaps
+    assert diagram.arrow_at(diagram.row_y(99)).seq == 100  # type: ignore[union-attr]
+    assert pane.count.text().startswith("100 arrows, 10 failed")
+
+    pane.export(str(tmp_path / "flow.svg"))
+    pane.export(str(tmp_path / "flow.png"))
+    svg = (tmp_path / "flow.svg").read_text("utf-8")
+    assert "<svg" in svg and "Authorization server" in svg and "#100" in svg
+    image = QImage(str(tmp_path / "flow.png"))
+    assert image.height() == 2 * (HEADER + ROW * 101)
+    assert image.width() == 2 * max(diagram.width(), diagram.minimumWidth())
