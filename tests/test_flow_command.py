@@ -363,3 +363,30 @@ def test_logout_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: tu
                                     says: str) -> None:
     assert run(*argv) == 2
     assert says in capsys.readouterr().err
+
+
+def test_har_out_redacted_and_back_in(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`flow --har --redact`: every exchange, no secret, and it reads back as the same calls."""
+    from playground.core.record.har_import import read_har, recognised_steps
+
+    target = tmp_path / "flow.har"
+    assert run("--har", str(target), "--redact") == 0
+    out = capsys.readouterr().out
+    assert f"HAR written to {target} (9 entries, secrets redacted)" in out
+    text = target.read_text("utf-8")
+    assert "code_verifier=[redacted]" in text or '"code_verifier"' not in text
+    assert "Bearer ey" not in text and "pg_session=" not in text.replace("pg_session=[", "")
+    back = read_har(target)
+    assert [e.method for e in back][:2] == ["GET", "GET"] and len(back) == 9
+    assert {"authorize", "token", "userinfo"} <= recognised_steps(back).keys()
+
+
+@pytest.mark.parametrize(("language", "marker"), [("httpx", "import httpx"),
+                                                  ("fetch", "await fetch("),
+                                                  ("httpie", "http "), ("curl", "curl ")])
+def test_snippets_print_every_request(capsys: pytest.CaptureFixture[str], language: str,
+                                      marker: str) -> None:
+    assert run("--snippets", language) == 0
+    out = capsys.readouterr().out
+    assert out.count(marker) >= 9
+    assert "/oauth2/token" in out

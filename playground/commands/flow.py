@@ -118,6 +118,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--manual", action="store_true", help="print the URL, read the redirect "
                       "(device_code: print the code and the URI, then poll)")
     parser.add_argument("--json", metavar="FILE", help="write the whole transcript as JSON")
+    parser.add_argument("--har", metavar="FILE",
+                        help="write every exchange as HAR 1.2 (opens in browser devtools and "
+                             "HTTP Toolkit), the server's decisions in _playground fields")
+    parser.add_argument("--snippets", metavar="LANG",
+                        choices=("curl", "httpie", "httpx", "fetch"),
+                        help="after the flow, print every request as code that replays it: "
+                             "curl, httpie, httpx (Python) or fetch (JavaScript)")
+    parser.add_argument("--redact", action="store_true",
+                        help="with --har: replace secrets, tokens, codes, the verifier and "
+                             "cookies with [redacted]")
     parser.add_argument("--timeout", type=float, default=10.0, help="HTTP timeout in seconds")
 
 
@@ -328,6 +338,10 @@ async def _run_flow(args: argparse.Namespace, issuer: str, trace_lookup: TraceLo
             await catcher.aclose()
     if args.json:
         _write_json(transcript, session, args.json)
+    if args.har:
+        _write_har(session, args.har, args.redact)
+    if args.snippets:
+        _print_snippets(session, args.snippets)
     return _verdict(session, ok)
 
 
@@ -414,6 +428,27 @@ def _write_json(transcript: Any, session: FlowSession, path: str) -> None:
         transcript.write(session, path)
     except OSError as exc:
         print(f"oauth-playground flow: cannot write {path}: {exc.strerror}", file=sys.stderr)
+
+
+def _write_har(session: FlowSession, path: str, redact: bool) -> None:
+    from playground.core.record.har import write_har
+
+    try:
+        write_har(list(session.log), path, redact=redact)
+    except OSError as exc:
+        print(f"oauth-playground flow: cannot write {path}: {exc.strerror}", file=sys.stderr)
+        return
+    print(f"HAR written to {path} ({len(session.log)} entries"
+          f"{', secrets redacted' if redact else ''})")
+
+
+def _print_snippets(session: FlowSession, language: str) -> None:
+    from playground.core.record.snippets import snippet
+
+    comment = "//" if language == "fetch" else "#"
+    for exchange in session.log:
+        print(f"\n{comment} #{exchange.seq} {exchange.step}: {exchange.method} {exchange.url}")
+        print(snippet(exchange, language))
 
 
 def _verdict(session: FlowSession, ok: bool) -> int:

@@ -8,6 +8,7 @@ decision trace for the request lists each check in order with its RFC section, p
 from __future__ import annotations
 
 import html
+from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -17,11 +18,13 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +32,7 @@ from PySide6.QtWidgets import (
 from playground.core.record import contentviews
 from playground.core.record.curl import to_curl
 from playground.core.record.exchange import Exchange, Headers
+from playground.core.record.snippets import snippet
 from playground.core.trace import DecisionTrace
 from playground.ui import theme
 from playground.ui.models import CheckRow, ChecksModel, PairsModel, check_rows
@@ -183,6 +187,9 @@ class TraceView(QWidget):
         self.checks.set_rows([*check_rows(trace.checks), *findings])
 
 
+SNIPPET_TITLES = {"httpie": "HTTPie", "httpx": "Python httpx", "fetch": "JavaScript fetch"}
+
+
 class ExchangeDetail(QWidget):
     """Request | response side by side above the server's decision, with Copy as curl."""
 
@@ -195,6 +202,14 @@ class ExchangeDetail(QWidget):
         self.copy_curl = QPushButton("Copy as curl")
         self.copy_curl.setToolTip("Copy the request as a curl command line (Ctrl+Shift+C)")
         self.copy_curl.clicked.connect(self.copy_as_curl)
+        self.copy_as = QToolButton()
+        self.copy_as.setText("Copy as…")
+        self.copy_as.setToolTip("Copy the request as HTTPie, Python httpx or JavaScript fetch code")
+        self.copy_as.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.copy_as)
+        for language, title in SNIPPET_TITLES.items():
+            menu.addAction(title).triggered.connect(partial(self.copy_snippet, language))
+        self.copy_as.setMenu(menu)
         self.request = MessageSide("Request")
         self.response = MessageSide("Response")
         self.trace = TraceView()
@@ -207,6 +222,7 @@ class ExchangeDetail(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
         top.addWidget(self.copy_curl)
+        top.addWidget(self.copy_as)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -220,6 +236,7 @@ class ExchangeDetail(QWidget):
     def show_exchange(self, exchange: Exchange | None) -> None:
         self._exchange = exchange
         self.copy_curl.setEnabled(exchange is not None)
+        self.copy_as.setEnabled(exchange is not None)
         if exchange is None:
             self.request.show_message("", (), b"")
             self.response.show_message("", (), b"")
@@ -240,6 +257,11 @@ class ExchangeDetail(QWidget):
     def copy_as_curl(self) -> None:
         if self._exchange is not None:
             QGuiApplication.clipboard().setText(self.curl_command())
+
+    def copy_snippet(self, language: str) -> None:
+        """The request as `language` code (playground.core.record.snippets), to the clipboard."""
+        if self._exchange is not None:
+            QGuiApplication.clipboard().setText(snippet(self._exchange, language))
 
 
 def _response_line(exchange: Exchange) -> str:

@@ -76,3 +76,17 @@ def test_failed_request_is_red_and_filterable_by_status(qtbot: QtBot, window: Ma
     window.inspector.detail.tabs.setCurrentIndex(1)
     assert "invalid_grant" in trace.summary.text()
     assert any(r.status == "fail" for r in trace.checks.rows())
+
+
+def test_copy_as_httpx_and_fetch(qtbot: QtBot, window: MainWindow) -> None:
+    run_whole_flow(qtbot, window)
+    _select(window, "oauth2/token")
+    detail = window.inspector.detail
+    titles = [a.text() for a in detail.copy_as.menu().actions()]
+    assert titles == ["HTTPie", "Python httpx", "JavaScript fetch"]
+    detail.copy_as.menu().actions()[1].trigger()
+    code = QApplication.clipboard().text()
+    assert code.startswith("import httpx") and "/oauth2/token" in code
+    compile(code, "<snippet>", "exec")  # it is Python that runs
+    detail.copy_as.menu().actions()[2].trigger()
+    assert "await fetch(" in QApplication.clipboard().text()
