@@ -8,11 +8,13 @@ import dataclasses
 import html
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -56,6 +58,8 @@ from playground.ui.tokens import TokenViewer
 from playground.ui.user_agent_controller import UserAgentController
 
 DEFAULT_SIZE = (1400, 900)
+HAR_STEPS = (("discovery", "discovery"), ("authorize", "authorization request"),
+             ("callback", "callback"), ("token", "token request"), ("userinfo", "userinfo"))
 VIEW_TABS = {"inspector": 0, "tokens": 1, "server": 2, "lab": 3, "sequence": 4}
 SPLITTERS = ("vertical", "top")
 
@@ -200,6 +204,16 @@ class MainWindow(QMainWindow):
                                         self.copy_curl, "Copy the selected request as curl")
         self.quit_action = self._action("quit", "Quit", ["Ctrl+Q"], self.close, "Quit")
         self.flow_actions = (self.run_action, self.next_action, self.run_all_action)
+        files = self.menuBar().addMenu("&File")
+        files.addAction(self._action("open_har", "Open HAR…", ["Ctrl+O"], self.ask_open_har,
+                                     "Open a HAR captured in a browser, linted and pictured"))
+        files.addAction(self._action("export_har", "Export HAR…", ["Ctrl+Shift+E"],
+                                     lambda: self.ask_export_har(redact=False),
+                                     "Save every exchange as HAR 1.2"))
+        files.addAction(self._action("export_har_redacted", "Export HAR, secrets redacted…", [],
+                                     lambda: self.ask_export_har(redact=True),
+                                     "Save every exchange as HAR 1.2 without secrets, tokens, "
+                                     "codes or cookies"))
         flow = self.menuBar().addMenu("&Flow")
         for action in (*self.flow_actions, self.reset_action, self.quit_action):
             flow.addAction(action)
@@ -555,6 +569,54 @@ class MainWindow(QMainWindow):
         response = await wire.send(self.session.http, request)
         return discovery.parse_jwks(response.status_code, response.headers.get("content-type"),
                                     response.content)
+
+    # -- HAR in and out -------------------------------------------------------------------------
+    def ask_open_har(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a HAR", "", "HAR (*.har *.json)")
+        if path:
+            self.open_har(path)
+
+    def open_har(self, path: str) -> bool:
+        """Show the HAR's exchanges (in place of those recorded) with the RFC lint applied and
+        the flow's steps recognised; a file that is no HAR is a banner naming what is wrong."""
+        from playground.core.record.har_import import HarError, read_har, recognised_steps
+
+        try:
+            exchanges = read_har(Path(path))
+        except HarError as exc:
+            self.show_message(f"Cannot open {path}: {exc}")
+            return False
+        self.inspector.clear()
+        self.sequence.clear()
+        for exchange in exchanges:
+            self.inspector.add_exchange(exchange)
+            self.sequence.add_exchange(exchange)
+        found = recognised_steps(exchanges)
+        steps = [name for key, name in HAR_STEPS if key in found] or ["no OAuth step"]
+        findings = sum(len(e.findings) for e in exchanges)
+        self.show_message(f"Opened {Path(path).name}: {len(exchanges)} exchanges; recognised "
+                          f"{', '.join(steps)}; {findings} lint finding"
+                          f"{'' if findings == 1 else 's'} (see each exchange)", error=False)
+        self.show_tab(VIEW_TABS["inspector"])
+        return True
+
+    def ask_export_har(self, *, redact: bool) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export HAR", "flow.har", "HAR (*.har)")
+        if path:
+            self.export_har(path, redact=redact)
+
+    def export_har(self, path: str, *, redact: bool = False) -> bool:
+        from playground.core.record.har import write_har
+
+        exchanges = self.inspector.model.rows()
+        try:
+            write_har(exchanges, path, redact=redact)
+        except OSError as exc:
+            self.show_message(f"Cannot write {path}: {exc.strerror or exc}")
+            return False
+        self.show_message(f"Saved {len(exchanges)} exchanges to {path}"
+                          f"{' (secrets redacted)' if redact else ''}", error=False)
+        return True
 
     def open_exchange(self, seq: int) -> None:
         """Show exchange `seq` in the inspector (a click on the sequence diagram)."""

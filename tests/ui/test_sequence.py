@@ -92,3 +92,29 @@ def test_readable_at_a_hundred_exchanges_and_exported(qtbot: QtBot, tmp_path: Pa
     image = QImage(str(tmp_path / "flow.png"))
     assert image.height() == 2 * (HEADER + ROW * 101)
     assert image.width() == 2 * max(diagram.width(), diagram.minimumWidth())
+
+
+def test_export_then_open_a_har_shows_the_same_exchanges(qtbot: QtBot, window: MainWindow,
+                                                         tmp_path: Path) -> None:
+    run_whole_flow(qtbot, window)
+    recorded = [(e.method, e.url, e.status) for e in window.inspector.model.rows()]
+    target = tmp_path / "flow.har"
+    assert window.export_har(str(target), redact=True)
+    assert "secrets redacted" in window.banner.text()
+
+    assert window.open_har(str(target))
+
+    opened = [(e.method, e.url.split("?")[0], e.status) for e in window.inspector.model.rows()]
+    assert opened == [(m, u.split("?")[0], s) for m, u, s in recorded]
+    assert "recognised discovery, authorization request, callback, token request" in \
+        window.banner.text()
+    assert window.bottom.currentIndex() == VIEW_TABS["inspector"]
+    assert len(window.sequence.diagram.arrows) == len(recorded) + 1  # and the hop to the client
+
+
+def test_a_file_that_is_no_har_is_named_in_the_banner(qtbot: QtBot, window: MainWindow,
+                                                     tmp_path: Path) -> None:
+    bad = tmp_path / "notes.har"
+    bad.write_text('{"log": {"entries": [{"request": {}}]}}', "utf-8")
+    assert not window.open_har(str(bad))
+    assert "Cannot open" in window.banner.text() and "entries[0]" in window.banner.text()
