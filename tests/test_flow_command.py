@@ -390,3 +390,34 @@ def test_snippets_print_every_request(capsys: pytest.CaptureFixture[str], langua
     out = capsys.readouterr().out
     assert out.count(marker) >= 9
     assert "/oauth2/token" in out
+
+
+def test_a_provider_without_discovery(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The endpoints given: no /.well-known/ request, and the flow still completes and verifies
+    its tokens; --param adds authorization request parameters."""
+    import json
+
+    from playground.server import EmbeddedServer
+
+    target = tmp_path / "t.json"
+    with EmbeddedServer() as server:
+        base = server.issuer
+        code = run("--issuer", base, "--authorization-endpoint", f"{base}/oauth2/authorize",
+                   "--token-endpoint", f"{base}/oauth2/token", "--jwks-uri", f"{base}/oauth2/jwks",
+                   "--userinfo-endpoint", f"{base}/oauth2/userinfo", "--param", "login_hint=bob",
+                   "--param", "acr_values=urn:x", "--json", str(target))
+    assert code == 0, capsys.readouterr().out
+    urls = [e["request"]["url"] for e in json.loads(target.read_text("utf-8"))["exchanges"]]
+    assert not any("/.well-known/" in u for u in urls)
+    authorize = next(u for u in urls if "/oauth2/authorize?" in u)
+    assert "login_hint=bob" in authorize and "acr_values=urn%3Ax" in authorize
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("--token-endpoint", "http://127.0.0.1:1/t"), "give both --authorization-endpoint"),
+    (("--param", "novalue"), "--param 'novalue': write NAME=VALUE"),
+])
+def test_manual_endpoint_usage_errors(capsys: pytest.CaptureFixture[str], argv: tuple[str, ...],
+                                      message: str) -> None:
+    assert run(*argv) == 2
+    assert message in capsys.readouterr().err

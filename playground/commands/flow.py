@@ -48,6 +48,7 @@ COMPLETE = {"": "tokens obtained and verified",  # what a finished flow proved, 
             "logout": "signed in, signed out, and the session is gone (prompt=none: "
                       "login_required)"}
 USER_OPTIONS = ("browser", "manual", "deny", "user", "redirect_uri")
+ENDPOINT_OPTIONS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint")
 AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post", "private_key_jwt",
                 "client_secret_jwt")  # playground.core.protocol.token.AUTH_METHODS
 SECRET_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jwt")
@@ -129,6 +130,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="with --har: replace secrets, tokens, codes, the verifier and "
                              "cookies with [redacted]")
     parser.add_argument("--timeout", type=float, default=10.0, help="HTTP timeout in seconds")
+    manual = parser.add_argument_group(
+        "a provider without discovery (GitHub, Slack, Strava…): no /.well-known/ request; "
+        "--issuer, if given, is still what iss and aud are checked against")
+    for name in ENDPOINT_OPTIONS:
+        manual.add_argument(f"--{name.replace('_', '-')}", metavar="URL", dest=name)
+    parser.add_argument("--param", action="append", metavar="NAME=VALUE", default=[],
+                        help="an extra authorization request parameter (audience, resource, "
+                             "prompt, login_hint, acr_values…); repeat for more")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -136,8 +145,8 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"oauth-playground flow: error: {problem}", file=sys.stderr)
         return 2
-    if args.issuer:
-        return asyncio.run(_run_flow(args, args.issuer, None))
+    if args.issuer or args.authorization_endpoint:
+        return asyncio.run(_run_flow(args, _issuer(args), None))
     return _run_embedded(args)
 
 
@@ -165,9 +174,31 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return "--deny needs the in-app mode: in --browser or --manual, deny in the browser"
     if args.timeout <= 0:
         return "--timeout must be positive"
+    if (endpoints := _endpoints_problem(args)) is not None:
+        return endpoints
     if args.browser and args.redirect_uri and not _is_loopback(args.redirect_uri):
         return "--browser catches the redirect on 127.0.0.1: --redirect-uri must be loopback"
     return None
+
+
+def _endpoints_problem(args: argparse.Namespace) -> str | None:
+    given = [n for n in ENDPOINT_OPTIONS if getattr(args, n)]
+    if given and not (args.authorization_endpoint and args.token_endpoint):
+        return "without discovery, give both --authorization-endpoint and --token-endpoint"
+    bad = next((p for p in args.param if "=" not in p or p.startswith("=")), None)
+    if bad is not None:
+        return f"--param {bad!r}: write NAME=VALUE, e.g. --param audience=https://api.example"
+    return None
+
+
+def _issuer(args: argparse.Namespace) -> str:
+    """--issuer, or, without discovery, the authorization endpoint's origin."""
+    if args.issuer:
+        return str(args.issuer)
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(args.authorization_endpoint)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _hardening_problem(args: argparse.Namespace) -> str | None:
@@ -269,6 +300,16 @@ def _run_embedded(args: argparse.Namespace) -> int:
         return 1
 
 
+def _provider_inputs(args: argparse.Namespace, session: FlowSession) -> None:
+    """--authorization-endpoint and friends (no discovery), --param (extra parameters)."""
+    endpoints = {n: getattr(args, n) for n in ENDPOINT_OPTIONS if getattr(args, n)}
+    if endpoints and "discovery" in session.steps:
+        session.set_input("discovery", "endpoints", endpoints)
+    if args.param and "authorize_url" in session.steps:
+        extra = [tuple(p.split("=", 1)) for p in args.param]
+        session.set_input("authorize_url", "extra", extra)
+
+
 def _exchange_inputs(args: argparse.Namespace, session: FlowSession) -> None:
     """--refresh-token, --subject-token and friends into the steps' inputs."""
     if args.grant == "refresh_token":
@@ -328,6 +369,7 @@ async def _run_flow(args: argparse.Namespace, issuer: str, trace_lookup: TraceLo
     session = FlowSession(config, user_agent=agent, trace_lookup=trace_lookup,
                           timeout=args.timeout, spec=_spec(args))
     _exchange_inputs(args, session)
+    _provider_inputs(args, session)
     _device_inputs(args, session)
     session.subscribe(Printer(session, sys.stdout).on_event)
     try:

@@ -104,7 +104,12 @@ async def fetch(ctx: StepContext, request: HttpRequest) -> httpx.Response:
 
 
 async def run_discovery(ctx: StepContext) -> discovery.ProviderMetadata:
-    issuer = discovery.normalize_issuer(str(ctx.inputs("discovery")["issuer"]))
+    """RFC 8414 §3 / OIDC Discovery §4; or, with the endpoints given (a provider without
+    discovery), the metadata they make, without a request."""
+    inputs = ctx.inputs("discovery")
+    issuer = discovery.normalize_issuer(str(inputs["issuer"]))
+    if inputs.get("endpoints"):
+        return discovery.manual_metadata(issuer, dict(inputs["endpoints"]))
     response = await fetch(ctx, discovery.build_discovery_request(issuer))
     return discovery.parse_metadata(
         issuer, response.status_code, response.headers.get("content-type"), response.content

@@ -36,6 +36,31 @@ class ProviderMetadata:
     pushed_authorization_request_endpoint: str | None = None  # RFC 9126 §5
 
 
+MANUAL_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri",
+                    "userinfo_endpoint")
+
+
+def manual_metadata(issuer: str, endpoints: dict[str, str]) -> ProviderMetadata:
+    """The metadata of a provider without discovery (GitHub, Slack, Strava…), from the
+    endpoints the user gives: no request is made. RFC 8414 §2 names the members; the
+    authorization and token endpoints are required, each an http(s) URL (§3.3)."""
+    for name in ("authorization_endpoint", "token_endpoint"):
+        if not endpoints.get(name):
+            raise DiscoveryError(f"without discovery, give the {name.replace('_', ' ')} "
+                                 f"(--{name.replace('_', '-')} URL)", rfc="RFC 8414 §2")
+    for name, url in endpoints.items():
+        parts = urlsplit(url)
+        if name not in MANUAL_ENDPOINTS or parts.scheme not in ("http", "https") \
+                or not parts.netloc:
+            raise DiscoveryError(f"{name} {url!r} is not an http(s) URL", rfc="RFC 8414 §2")
+    raw = {"issuer": issuer, **endpoints}
+    return ProviderMetadata(
+        issuer=issuer, authorization_endpoint=endpoints["authorization_endpoint"],
+        token_endpoint=endpoints["token_endpoint"], jwks_uri=endpoints.get("jwks_uri"),
+        userinfo_endpoint=endpoints.get("userinfo_endpoint"), code_challenge_methods=(),
+        iss_in_response=False, raw=raw)
+
+
 def normalize_issuer(issuer: str) -> str:
     """The issuer as typed, without surrounding blanks; it must be an http(s) URL, no query."""
     text = issuer.strip()
