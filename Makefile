@@ -34,6 +34,7 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PYTHON) -m playground --screenshot docs/window.png
 	QT_QPA_PLATFORM=offscreen $(PYTHON) -m playground --auto --screenshot docs/flow.png
 	QT_QPA_PLATFORM=offscreen $(PYTHON) -m playground --auto --show lab --screenshot docs/lab.png
+	QT_QPA_PLATFORM=offscreen $(PYTHON) -m playground --auto --show sequence --screenshot docs/sequence.png
 
 bench: $(STAMP)
 	$(PYTHON) benchmarks/run.py

@@ -10,6 +10,8 @@ scroll, as readable as five. `render_svg` and `render_png` write the same drawin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -40,6 +42,7 @@ from playground.ui import theme
 
 ROW = 30  # pixels per arrow
 HEADER = 40  # the lane titles (in an export; on screen LaneTitles holds them)
+SCREEN_TOP = 8
 MARGIN = 16
 MIN_LANE = 190  # the narrowest lane that still fits a label
 
@@ -53,6 +56,7 @@ class SequenceDiagram(QWidget):
         super().__init__(parent)
         self._exchanges: list[Exchange] = []
         self.arrows: list[sequence.Arrow] = []
+        self.top = SCREEN_TOP  # the titles are above the scroll area on screen, HEADER in exports
         self.setMouseTracking(True)
         self.setMinimumWidth(MIN_LANE * len(sequence.LANES) + 2 * MARGIN)
 
@@ -69,7 +73,7 @@ class SequenceDiagram(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(self.minimumWidth(), HEADER + ROW * (len(self.arrows) + 1))
+        return QSize(self.minimumWidth(), self.top + ROW * (len(self.arrows) + 1))
 
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
@@ -80,19 +84,19 @@ class SequenceDiagram(QWidget):
         return MARGIN + usable * (lane + 0.5) / len(sequence.LANES)
 
     def row_y(self, row: int) -> float:
-        return HEADER + ROW * row + ROW * 0.75
+        return self.top + ROW * row + ROW * 0.75
 
     def arrow_at(self, y: float) -> sequence.Arrow | None:
         """The arrow drawn at height `y` (its row), if any."""
-        row = int((y - HEADER) // ROW)
+        row = int((y - self.top) // ROW)
         return self.arrows[row] if 0 <= row < len(self.arrows) else None
 
     # -- painting -------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        first = max(0, int((event.rect().top() - HEADER) // ROW) - 1)
-        last = int((event.rect().bottom() - HEADER) // ROW) + 1
+        first = max(0, int((event.rect().top() - self.top) // ROW) - 1)
+        last = int((event.rect().bottom() - self.top) // ROW) + 1
         self.paint(painter, float(self.width()), float(self.height()), range(first, last + 1),
                    titles=False)  # on screen the titles stay put above (LaneTitles)
         painter.end()
@@ -114,7 +118,8 @@ class SequenceDiagram(QWidget):
         painter.setPen(QPen(theme.colors().muted, 1, Qt.PenStyle.DashLine))
         for lane in range(len(sequence.LANES)):
             x = self.lane_x(lane, width)
-            painter.drawLine(QPointF(x, HEADER - 6), QPointF(x, height - 4))
+            painter.drawLine(QPointF(x, self.top - 6 if self.top > SCREEN_TOP else 0),
+                             QPointF(x, height - 4))
 
     def paint_titles(self, painter: QPainter, width: float, top: float) -> None:
         """The lane titles (RFC 6749 §1.1's roles), centred over each lane."""
@@ -170,10 +175,20 @@ class SequenceDiagram(QWidget):
         super().mouseMoveEvent(event)
 
     def export_size(self) -> QSize:
-        return QSize(max(self.width(), self.minimumWidth()), self.sizeHint().height())
+        return QSize(max(self.width(), self.minimumWidth()), HEADER + ROW * (len(self.arrows) + 1))
+
+    def _exporting(self, paint: Callable[[QSize], None]) -> None:
+        """Draw with the titles at the top, as a file needs them."""
+        self.top = HEADER
+        try:
+            paint(self.export_size())
+        finally:
+            self.top = SCREEN_TOP
 
     def render_svg(self, path: str) -> None:
-        size = self.export_size()
+        self._exporting(lambda size: self._svg(path, size))
+
+    def _svg(self, path: str, size: QSize) -> None:
         generator = QSvgGenerator()
         generator.setFileName(path)
         generator.setSize(size)
@@ -184,7 +199,11 @@ class SequenceDiagram(QWidget):
         painter.end()
 
     def render_png(self, path: str) -> bool:
-        size = self.export_size()
+        saved: list[bool] = []
+        self._exporting(lambda size: saved.append(self._png(path, size)))
+        return saved[0]
+
+    def _png(self, path: str, size: QSize) -> bool:
         ratio = 2.0  # crisp on high-density screens and in bug reports
         image = QImage(int(size.width() * ratio), int(size.height() * ratio),
                        QImage.Format.Format_ARGB32)

@@ -28,7 +28,7 @@ def test_window_opens_with_the_server_ready_and_every_step_pending(window: MainW
     assert window.step_panel.title.text() == "1. Discovery"
     assert window.inspector.model.rowCount() == 0
     tabs = [window.bottom.tabText(i) for i in range(window.bottom.count())]
-    assert tabs == ["HTTP inspector", "Tokens", "Server", "Lab"]
+    assert tabs == ["HTTP inspector", "Tokens", "Server", "Lab", "Sequence"]
 
 
 def test_whole_flow_with_native_consent(qtbot: QtBot, window: MainWindow) -> None:

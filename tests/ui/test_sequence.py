@@ -62,7 +62,7 @@ def test_the_flow_draws_itself_and_a_click_opens_the_exchange(
     assert pane.count.text().startswith(f"{len(diagram.arrows)} arrows, 0 failed")
 
     token_row = labels.index("POST /oauth2/token")
-    pane.area.ensureVisible(0, HEADER + ROW * token_row + ROW, 0, ROW)
+    pane.area.ensureVisible(0, diagram.top + ROW * token_row + ROW, 0, ROW)
     qtbot.mouseClick(diagram, Qt.MouseButton.LeftButton,
                      pos=QPoint(diagram.width() // 2, int(diagram.row_y(token_row))))
 
@@ -81,7 +81,7 @@ def test_readable_at_a_hundred_exchanges_and_exported(qtbot: QtBot, tmp_path: Pa
         pane.add_exchange(_exchange(seq, "token", "POST", "http://as/oauth2/token",
                                     400 if seq % 10 == 0 else 200))
     diagram = pane.diagram
-    assert diagram.sizeHint().height() == HEADER + ROW * 101  # one row each: nothing overlaps
+    assert diagram.sizeHint().height() == diagram.top + ROW * 101  # one row each: no overlap
     assert diagram.arrow_at(diagram.row_y(99)).seq == 100  # type: ignore[union-attr]
     assert pane.count.text().startswith("100 arrows, 10 failed")
 
