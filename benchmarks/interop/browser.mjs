@@ -5,6 +5,7 @@
 //
 //   node benchmarks/interop/browser.mjs            # all three scenarios; exit 0 when all pass
 //   node benchmarks/interop/browser.mjs compat     # one of: strict, compat, rfc
+//   HAR_DIR=/tmp/har node benchmarks/interop/browser.mjs compat   # and Chromium's own HAR of it
 //
 // Scenarios:
 //   strict  the seed's code as written, server strict: the authorize request must come back to
@@ -212,9 +213,13 @@ function getWithHost(port, pathname) {
   });
 }
 
-async function launch(clientPort, authPort) {
+async function launch(clientPort, authPort, name) {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'interop-chromium-'));
+  // HAR_DIR=dir: Chromium records the scenario as <dir>/<name>.har (HAR 1.2, as devtools saves it).
+  const recordHar = process.env.HAR_DIR
+    ? { recordHar: { path: path.join(process.env.HAR_DIR, `${name}.har`) } } : {};
   const context = await chromium.launchPersistentContext(profile, {
+    ...recordHar,
     executablePath: CHROMIUM,
     headless: true,
     args: [
@@ -264,7 +269,7 @@ async function scenario(name, serveArgs, startPath, verify) {
   const serve = await startServe(['--issuer', ISSUER, '--port', String(authPort),
     '--clients', CLIENTS, ...serveArgs]);
   const site = await clientSite(clientPort);
-  const browser = await launch(clientPort, authPort);
+  const browser = await launch(clientPort, authPort, name);
   try {
     const pg = browser.context.pages()[0] || await browser.context.newPage();
     const visited = [];

@@ -428,3 +428,21 @@ def test_arbitrary_json_raises_nothing_but_har_error(document: Any) -> None:
             continue
         recognised_steps(exchanges)
         json.dumps(to_har(exchanges, redact=True, creator_version="1"))
+
+
+def test_a_har_chromium_saved_of_the_seeds_own_flow() -> None:
+    """Recorded by Chromium (playwright-core's recordHar) while the seed's JavaScript signed in
+    against `serve --compat seed` (`HAR_DIR=dir node benchmarks/interop/browser.mjs compat`):
+    it imports, the seed's PKCE spelling is flagged, and the flow's steps are recognised."""
+    from playground.core.record.har_import import read_har, recognised_steps
+
+    exchanges = read_har(Path(__file__).parent / "fixtures" / "seed-flow-chromium.har")
+    steps = recognised_steps(exchanges)
+    assert {"authorize", "callback", "token"} <= steps.keys()
+    authorize = next(e for e in exchanges if e.seq == steps["authorize"][0])
+    rules = {f.rule for f in authorize.findings}
+    assert {"pkce-method-spelling", "pkce-challenge-encoding"} <= rules
+    assert "code_challenge_method=SHA-256" in authorize.url
+    token = next(e for e in exchanges if e.seq == steps["token"][0])
+    assert "token-json-body" in {f.rule for f in token.findings}  # the seed's fetch sends JSON
+    assert token.status == 200
