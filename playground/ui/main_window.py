@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.flow import autosave
 from playground.core.flow.flowspec import FlowSpec
 from playground.core.flow.session import (
     ExchangeRecorded,
@@ -90,6 +91,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("OAuth Playground")
         self.server = server
         self.remembered = Remembered(settings)
+        autosave_file = Path(settings.fileName()).with_name("autosave.jsonl")
+        self._left_over = autosave.take_over(autosave_file)  # the last session's, if it crashed
+        self.autosave = autosave.ExchangeJournal(autosave_file)
         self.tasks = TaskRunner(self)
         self.flow_task: Any = None
         self._embedded_issuer = server.issuer
@@ -124,6 +128,7 @@ class MainWindow(QMainWindow):
         if restore:
             self._restore()
         self.select_step("discovery")
+        self._offer_recovery()
 
     # -- construction ---------------------------------------------------------------------
     def _new_session(self, spec: FlowSpec | None = None, issuer: str | None = None) -> FlowSession:
@@ -387,6 +392,7 @@ class MainWindow(QMainWindow):
         if isinstance(event, ExchangeRecorded):
             self.inspector.add_exchange(event.exchange)
             self.sequence.add_exchange(event.exchange)
+            self.autosave.append(event.exchange)
             return
         if isinstance(event, StepStarted):
             self.steps_model.refresh(event.key)
@@ -570,6 +576,34 @@ class MainWindow(QMainWindow):
         return discovery.parse_jwks(response.status_code, response.headers.get("content-type"),
                                     response.content)
 
+    # -- autosave ---------------------------------------------------------------------------
+    def _offer_recovery(self) -> None:
+        """The last session did not close (a crash, a kill): offer its exchanges back."""
+        if self._left_over is None:
+            return
+        count = len(autosave.recover(self._left_over))
+        if count == 0:
+            return
+        self.show_message(f"The last session ended without closing; its {count} recorded "
+                          "exchanges were saved.", error=False,
+                          action=("Restore them", self.restore_last_session))
+
+    def restore_last_session(self) -> int:
+        """The crashed session's exchanges back in the inspector and the sequence diagram."""
+        if self._left_over is None:
+            return 0
+        exchanges = autosave.recover(self._left_over)
+        for exchange in exchanges:
+            self.inspector.add_exchange(exchange)
+            self.sequence.add_exchange(exchange)
+            self.autosave.append(exchange)  # they are this session's now
+        self._left_over.unlink(missing_ok=True)
+        self._left_over = None
+        self.show_message(f"Restored {len(exchanges)} exchanges of the last session.",
+                          error=False)
+        self.show_tab(VIEW_TABS["inspector"])
+        return len(exchanges)
+
     # -- HAR in and out -------------------------------------------------------------------------
     def ask_open_har(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a HAR", "", "HAR (*.har *.json)")
@@ -649,6 +683,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
+        self.autosave.close()  # a clean exit: nothing to recover next time
         event.accept()
         self.closed.emit()
 

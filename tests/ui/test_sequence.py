@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
@@ -12,6 +13,8 @@ from playground.core.record import sequence
 from playground.core.record.exchange import Exchange
 from playground.ui.main_window import VIEW_TABS, MainWindow
 from playground.ui.sequence_diagram import HEADER, ROW, SequencePane
+from playground.ui.server_control import ServerController
+from tests.ui.conftest import close_window
 from tests.ui.flowhelpers import run_whole_flow
 
 
@@ -118,3 +121,40 @@ def test_a_file_that_is_no_har_is_named_in_the_banner(qtbot: QtBot, window: Main
     bad.write_text('{"log": {"entries": [{"request": {}}]}}', "utf-8")
     assert not window.open_har(str(bad))
     assert "Cannot open" in window.banner.text() and "entries[0]" in window.banner.text()
+
+
+def test_a_crashed_session_is_offered_back_whole(qtbot: QtBot, window: MainWindow,
+                                                 server: ServerController,
+                                                 tmp_path: Path) -> None:
+    """The window autosaves each exchange as it is recorded; a session that never closed (a
+    crash, kill -9: its file is left behind) is offered back by the next window."""
+    run_whole_flow(qtbot, window)
+    recorded = [(e.seq, e.method, e.url, e.status) for e in window.inspector.model.rows()]
+    left = window.autosave.path
+    assert left.is_file()
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    shutil.copy(left, crashed / "autosave.jsonl")  # as a killed window leaves it
+
+    reopened = MainWindow(server, QSettings(str(crashed / "s.ini"), QSettings.Format.IniFormat),
+                          restore=False)
+    qtbot.addWidget(reopened)
+    try:
+        assert f"its {len(recorded)} recorded exchanges were saved" in reopened.banner.text()
+        assert reopened.banner_action.text() == "Restore them"
+        qtbot.mouseClick(reopened.banner_action, Qt.MouseButton.LeftButton)
+        restored = [(e.seq, e.method, e.url, e.status) for e in reopened.inspector.model.rows()]
+        assert restored == recorded
+        assert reopened.inspector.model.rows()[-1].trace is not None  # the server's decision too
+        assert len(reopened.sequence.diagram.arrows) == len(recorded) + 1
+    finally:
+        close_window(qtbot, reopened)
+        reopened.close()
+    assert not (crashed / "autosave.jsonl").exists()  # closed cleanly: nothing to offer
+
+
+def test_a_clean_close_leaves_nothing_to_recover(qtbot: QtBot, window: MainWindow) -> None:
+    run_whole_flow(qtbot, window)
+    assert window.autosave.path.is_file()
+    window.close()
+    assert not window.autosave.path.exists()
