@@ -40,7 +40,10 @@ from playground.core.flow.stepinfo import SEED_CLIENT_ID, ClientConfig
 from playground.core.flow.useragent import InAppAgent
 from playground.core.flows import AUTH_CODE_PKCE, DEFAULT_FLOW, FLOWS
 from playground.core.jose import jwk
+from playground.core.jose import jwt as tokens
+from playground.core.jose.tokenverify import TokenKind
 from playground.core.protocol import discovery, wire
+from playground.core.record.har_tokens import FoundTokens, found_tokens
 from playground.server.clients import Client
 from playground.ui import theme
 from playground.ui.flow_picker import FlowPicker
@@ -94,6 +97,9 @@ class MainWindow(QMainWindow):
         autosave_file = Path(settings.fileName()).with_name("autosave.jsonl")
         self._left_over = autosave.take_over(autosave_file)  # the last session's, if it crashed
         self.autosave = autosave.ExchangeJournal(autosave_file)
+        self.har_tokens = FoundTokens()  # the tokens of the HAR opened last
+        self.har_verified_with: str | None = None
+        self.har_verify_task: Any = None
         self.tasks = TaskRunner(self)
         self.flow_task: Any = None
         self._embedded_issuer = server.issuer
@@ -632,7 +638,40 @@ class MainWindow(QMainWindow):
                           f"{', '.join(steps)}; {findings} lint finding"
                           f"{'' if findings == 1 else 's'} (see each exchange)", error=False)
         self.show_tab(VIEW_TABS["inspector"])
+        self.har_tokens = found_tokens(exchanges)
+        if self.har_tokens.access_token:
+            self.har_verify_task = self.tasks.start(self._show_har_tokens(self.har_tokens),
+                                                    "verify the HAR's tokens")
         return True
+
+    async def _show_har_tokens(self, found: FoundTokens) -> None:
+        """The recorded tokens, decoded, and verified against the JWK Set the recording holds,
+        or, if it holds none, the one its jwks_uri serves now (when reachable)."""
+        jwks, where = found.jwks, "the JWK Set in the HAR"
+        if jwks is None and found.jwks_uri:
+            try:
+                jwks, where = await self.fetch_jwks(found.jwks_uri), found.jwks_uri
+            except Exception as exc:  # unreachable, not JSON…: decoded, said why not verified
+                jwks, where = None, f"{found.jwks_uri} could not be fetched ({exc})"
+        note = "" if jwks else ("Decoded only: the HAR holds no JWK Set and no reachable "
+                                "jwks_uri, so the signature is not verified.")
+        id_expect = tokens.Expectations(issuer=found.issuer, audience=found.client_id,
+                                        client_id=found.client_id, nonce=found.nonce,
+                                        access_token=found.access_token)
+        # RFC 9068 §4: an access token's aud is the resource, which the client cannot know.
+        at_expect = tokens.Expectations(issuer=found.issuer)
+        pages: tuple[tuple[TokenKind, str | None, str, tokens.Expectations], ...] = (
+            ("access_token", found.access_token, "access token", at_expect),
+            ("id_token", found.id_token, "ID token", id_expect))
+        for kind, raw, label, expect in pages:
+            checked = tokens.verify(raw, jwks, kind=kind, expect=expect,
+                                    now=self.server.clock.now()) if raw and jwks else None
+            self.tokens.page(label).show_token(raw, checked, note)
+        self.tokens.page("refresh token").show_token(found.refresh_token, None,
+                                                     "" if found.refresh_token else
+                                                     "No refresh token in the HAR.")
+        self.tokens.tick()
+        self.har_verified_with = where if jwks else None
 
     def ask_export_har(self, *, redact: bool) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export HAR", "flow.har", "HAR (*.har)")

@@ -446,3 +446,14 @@ def test_a_har_chromium_saved_of_the_seeds_own_flow() -> None:
     token = next(e for e in exchanges if e.seq == steps["token"][0])
     assert "token-json-body" in {f.rule for f in token.findings}  # the seed's fetch sends JSON
     assert token.status == 200
+
+
+def test_the_tokens_of_the_seeds_chromium_har_are_found() -> None:
+    from playground.core.record.har_import import read_har
+    from playground.core.record.har_tokens import found_tokens
+
+    found = found_tokens(read_har(Path(__file__).parent / "fixtures" / "seed-flow-chromium.har"))
+    assert found.access_token and found.access_token.count(".") == 2
+    assert found.id_token and found.refresh_token
+    assert found.client_id == "c02d5bf5-993e-4c6a-a248-6c307cc7681b"  # from the authorize URL
+    assert found.jwks is None and found.jwks_uri is None  # the seed's client fetches neither

@@ -158,3 +158,33 @@ def test_a_clean_close_leaves_nothing_to_recover(qtbot: QtBot, window: MainWindo
     assert window.autosave.path.is_file()
     window.close()
     assert not window.autosave.path.exists()
+
+
+def test_the_tokens_of_an_opened_har_are_decoded_and_verified(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    """With the JWK Set the recording holds (the flow fetched it), against the issuer of its
+    discovery response, for the client and the nonce of its authorization request."""
+    run_whole_flow(qtbot, window)
+    target = tmp_path / "flow.har"
+    window.export_har(str(target))
+    window.tokens.clear()
+
+    assert window.open_har(str(target))
+    qtbot.waitUntil(lambda: window.har_verify_task.done(), timeout=5000)
+
+    found = window.har_tokens
+    assert found.client_id and found.issuer == window.server.issuer and found.nonce
+    assert window.har_verified_with == "the JWK Set in the HAR"
+    for label in ("access token", "ID token"):
+        status = window.tokens.page(label).status.text()
+        assert "all" in status and "checks passed" in status, (label, status)
+
+
+def test_a_redacted_har_has_no_tokens_to_show(qtbot: QtBot, window: MainWindow,
+                                              tmp_path: Path) -> None:
+    run_whole_flow(qtbot, window)
+    target = tmp_path / "flow.har"
+    window.export_har(str(target), redact=True)
+    assert window.open_har(str(target))
+    assert window.har_tokens.access_token is None  # "[redacted]" is no token
+    assert window.har_verify_task is None or window.har_verify_task.done()
