@@ -421,3 +421,79 @@ def test_manual_endpoint_usage_errors(capsys: pytest.CaptureFixture[str], argv: 
                                       message: str) -> None:
     assert run(*argv) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.fixture
+def https_provider(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A provider on TLS with a self-signed certificate (its discovery document only)."""
+    import datetime
+    import http.server
+    import json
+    import ssl
+    import threading
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(
+                __import__("ipaddress").ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    issuer_box: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            issuer = issuer_box[0]
+            body = json.dumps({"issuer": issuer, "authorization_endpoint": f"{issuer}/authorize",
+                               "token_endpoint": f"{issuer}/token"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert_file, key_file)
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    issuer_box.append(f"https://127.0.0.1:{server.server_address[1]}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield issuer_box[0], cert_file
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_untrusted_certificate_is_named_and_a_ca_file_trusts_it(
+        https_provider: tuple[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    issuer, cert = https_provider
+    assert run("--issuer", issuer, "--timeout", "5") == 1
+    out = capsys.readouterr().out
+    assert "TLS certificate is not trusted" in out and "--ca-file" in out
+
+    run("--issuer", issuer, "--timeout", "5", "--ca-file", str(cert))
+    trusted = capsys.readouterr().out
+    assert "TLS certificate is not trusted" not in trusted
+    assert "authorization_endpoint" in trusted or f"{issuer}/authorize" in trusted
+
+
+def test_a_missing_ca_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--ca-file", "/nonexistent.pem") == 2
+    assert "--ca-file /nonexistent.pem: no such file" in capsys.readouterr().err

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -135,6 +136,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--issuer, if given, is still what iss and aud are checked against")
     for name in ENDPOINT_OPTIONS:
         manual.add_argument(f"--{name.replace('_', '-')}", metavar="URL", dest=name)
+    parser.add_argument("--ca-file", metavar="FILE",
+                        help="PEM CA certificates to trust beside the system's (a private CA, "
+                             "a self-signed development certificate)")
     parser.add_argument("--param", action="append", metavar="NAME=VALUE", default=[],
                         help="an extra authorization request parameter (audience, resource, "
                              "prompt, login_hint, acr_values…); repeat for more")
@@ -176,6 +180,8 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return "--timeout must be positive"
     if (endpoints := _endpoints_problem(args)) is not None:
         return endpoints
+    if args.ca_file and not os.path.isfile(args.ca_file):
+        return f"--ca-file {args.ca_file}: no such file (give a PEM file of CA certificates)"
     if args.browser and args.redirect_uri and not _is_loopback(args.redirect_uri):
         return "--browser catches the redirect on 127.0.0.1: --redirect-uri must be loopback"
     return None
@@ -445,6 +451,7 @@ def _client_config(args: argparse.Namespace, issuer: str, caught: str | None) ->
         par=args.par,
         dpop=args.dpop,
         request_object=args.request_object,
+        ca_file=args.ca_file,
         client_key=client_key,
         assertion_audience=args.assertion_audience,
     )

@@ -25,7 +25,7 @@ from playground.core.flow.flowspec import FlowSpec, StepKey, StepSpec
 from playground.core.flow.stepinfo import ClientConfig
 from playground.core.flow.useragent import InAppAgent, UserAgent
 from playground.core.flowerrors import FlowError
-from playground.core.protocol import authorize
+from playground.core.protocol import authorize, tls
 from playground.core.protocol.authorize import Param
 from playground.core.protocol.revocation import Introspection, TokenTypeHint
 from playground.core.protocol.wire import HttpRequest
@@ -117,7 +117,8 @@ class FlowSession:
         self.steps: dict[str, Step] = {}
         self._observers: list[Observer] = []
         self._recorder = RecordingTransport(
-            self.log, self.transport, trace_lookup=self.trace_lookup
+            self.log, self.transport, trace_lookup=self.trace_lookup,
+            verify=lambda: tls.context(self.config.ca_file),
         )
         self._http: httpx.AsyncClient | None = None
         self._running: asyncio.Lock | None = None

@@ -32,3 +32,4 @@ class ClientConfig:
     request_object: bool = False  # send the parameters as a signed JWT (RFC 9101)
     client_key: str | None = None  # the private key (PEM or JWK) of private_key_jwt / JAR
     assertion_audience: AssertionAudience = "issuer"  # the `aud` of client assertions
+    ca_file: str | None = None  # PEM CA certificates trusted beside the system's (TLS)

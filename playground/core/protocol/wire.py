@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from playground.core.flowerrors import FlowError, TransportError
+from playground.core.protocol import tls
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -46,6 +47,8 @@ async def send(client: httpx.AsyncClient, request: HttpRequest) -> httpx.Respons
 
 def _reason(exc: httpx.HTTPError) -> str:
     text = str(exc) or type(exc).__name__
+    if (problem := tls.certificate_problem(text)) is not None:
+        return problem
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect ({text})"
     return text

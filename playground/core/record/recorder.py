@@ -11,6 +11,7 @@ Redirects are never followed here; the user agent follows them hop by hop, so ea
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -75,9 +76,11 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         inner: httpx.AsyncBaseTransport | None = None,
         *,
         trace_lookup: TraceLookup | None = None,
+        verify: Callable[[], ssl.SSLContext] | None = None,
     ) -> None:
         self.log = log
         self.step = ""
+        self._verify = verify  # the TLS trust (playground.core.protocol.tls), made on first use
         self.trace_lookup = trace_lookup
         self._inner = inner
         self._making_inner = asyncio.Lock()
@@ -88,8 +91,13 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         app's start-up path, stall the UI's event loop and count in the first exchange's time."""
         async with self._making_inner:
             if self._inner is None:
-                self._inner = await asyncio.to_thread(httpx.AsyncHTTPTransport)
+                self._inner = await asyncio.to_thread(self._make_transport)
         return self._inner
+
+    def _make_transport(self) -> httpx.AsyncHTTPTransport:
+        if self._verify is None:
+            return httpx.AsyncHTTPTransport()
+        return httpx.AsyncHTTPTransport(verify=self._verify())
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
