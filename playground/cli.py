@@ -19,6 +19,7 @@ COMMANDS = {
     "serve": "run the embedded authorization server alone",
     "flow": "run the Authorization Code + PKCE flow in the terminal, printing every message",
     "lab": "run the guided break-it scenarios headless",
+    "profile": "save real providers (presets, keyring secrets) for `flow --profile NAME`",
 }
 
 

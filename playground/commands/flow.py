@@ -57,6 +57,10 @@ SECRET_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jw
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--issuer", metavar="URL", help="any OpenID provider (default: embedded)")
+    parser.add_argument("--profile", metavar="NAME",
+                        help="a saved provider (`oauth-playground profile add`): its issuer or "
+                             "endpoints, client, scope, parameters, CA file and keyring secret; "
+                             "options given here win")
     parser.add_argument(
         "--grant", choices=GRANTS, default="authorization_code",
         help="the flow: authorization_code (+ PKCE, a user signs in), client_credentials (a "
@@ -145,7 +149,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = _usage_problem(args) or _load_key(args)
+    problem = _apply_profile(args) or _usage_problem(args) or _load_key(args)
     if problem:
         print(f"oauth-playground flow: error: {problem}", file=sys.stderr)
         return 2
@@ -184,6 +188,28 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return f"--ca-file {args.ca_file}: no such file (give a PEM file of CA certificates)"
     if args.browser and args.redirect_uri and not _is_loopback(args.redirect_uri):
         return "--browser catches the redirect on 127.0.0.1: --redirect-uri must be loopback"
+    return None
+
+
+def _apply_profile(args: argparse.Namespace) -> str | None:
+    """--profile NAME: the profile's values wherever the command line gave none."""
+    if not getattr(args, "profile", None):
+        return None
+    from playground.core.flow import profiles
+
+    try:
+        profile = profiles.ProfileStore().get(args.profile)
+        secret = None if args.client_secret else profiles.load_secret(profile.name)
+    except profiles.ProfileError as exc:
+        return str(exc)
+    given = {"issuer": profile.issuer, **profile.endpoints, "client_id": profile.client_id,
+             "scope": profile.scope, "redirect_uri": profile.redirect_uri,
+             "auth_method": profile.auth_method, "ca_file": profile.ca_file,
+             "client_secret": secret}
+    for name, value in given.items():
+        if value and not getattr(args, name, None):
+            setattr(args, name, value)
+    args.param = [f"{k}={v}" for k, v in profile.params] + list(args.param)
     return None
 
 
