@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -202,10 +201,8 @@ class ExchangeDetail(QWidget):
         self.copy_curl = QPushButton("Copy as curl")
         self.copy_curl.setToolTip("Copy the request as a curl command line (Ctrl+Shift+C)")
         self.copy_curl.clicked.connect(self.copy_as_curl)
-        self.copy_as = QToolButton()
-        self.copy_as.setText("Copy as…")
+        self.copy_as = QPushButton("Copy as…")
         self.copy_as.setToolTip("Copy the request as HTTPie, Python httpx or JavaScript fetch code")
-        self.copy_as.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.copy_as)
         for language, title in SNIPPET_TITLES.items():
             menu.addAction(title).triggered.connect(partial(self.copy_snippet, language))

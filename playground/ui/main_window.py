@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.flow import autosave
+from playground.core.flow import autosave, profiles
 from playground.core.flow.flowspec import FlowSpec
 from playground.core.flow.session import (
     ExchangeRecorded,
@@ -55,7 +56,7 @@ from playground.ui.server_control import ServerController
 from playground.ui.server_panel import ServerPanel
 from playground.ui.settings import Remembered
 from playground.ui.step_panel import StepPanel
-from playground.ui.step_views import AuthorizeView, UserAgentView, outcome_of
+from playground.ui.step_views import AuthorizeView, DiscoveryView, UserAgentView, outcome_of
 from playground.ui.steps_model import StepListModel
 from playground.ui.tasks import TaskRunner, busy
 from playground.ui.tokens import TokenViewer
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.har_tokens = FoundTokens()  # the tokens of the HAR opened last
         self.har_verified_with: str | None = None
         self.har_verify_task: Any = None
+        self.current_profile: str | None = None
         self.tasks = TaskRunner(self)
         self.flow_task: Any = None
         self._embedded_issuer = server.issuer
@@ -333,7 +335,19 @@ class MainWindow(QMainWindow):
             self._show_step(self.steps_model.key(current.row()))
 
     def _show_step(self, key: str) -> None:
+        if key == "discovery":
+            self._list_profiles()
         self.step_panel.show_step(self.session, key)
+
+    def _list_profiles(self) -> None:
+        """The saved providers in the discovery step's picker (none if the file is unusable)."""
+        view = self.step_panel.view("discovery", self.session.spec.name)
+        if isinstance(view, DiscoveryView):
+            try:
+                names = list(profiles.ProfileStore().load())
+            except profiles.ProfileError:
+                names = []
+            view.set_providers(names, self.current_profile)
 
     def show_tab(self, index: int) -> None:
         self.bottom.setCurrentIndex(index)
@@ -466,9 +480,42 @@ class MainWindow(QMainWindow):
         self._show_step(self.current_key)
 
     def set_input(self, key: str, name: str, value: Any) -> None:
+        if key == "discovery" and name == "profile":
+            self.apply_profile(str(value))
+            return
         self.session.set_input(key, name, value)
         if key == "authorize_url" and name == "scope":
             self.remembered.last_scopes = str(value)
+
+    def apply_profile(self, name: str) -> bool:
+        """A saved provider (playground.core.flow.profiles) into the flow's inputs: its issuer
+        or endpoints, client, scope, parameters and the keyring's secret."""
+        try:
+            profile = profiles.ProfileStore().get(name)
+            secret = profiles.load_secret(name)
+        except profiles.ProfileError as exc:
+            self.show_message(str(exc))
+            return False
+        parts = urlsplit(profile.endpoints.get("authorization_endpoint", ""))
+        self.session.set_input("discovery", "issuer",
+                               profile.issuer or f"{parts.scheme}://{parts.netloc}")
+        self.session.set_input("discovery", "endpoints", dict(profile.endpoints) or None)
+        if "authorize_url" in self.session.steps:
+            for key, value in (("client_id", profile.client_id), ("scope", profile.scope),
+                               ("redirect_uri", profile.redirect_uri), ("params", None),
+                               ("extra", list(profile.params))):
+                self.session.set_input("authorize_url", key, value)
+        if "token" in self.session.steps:
+            method = profile.auth_method or ("client_secret_basic" if secret else "none")
+            for key, value in (("client_id", profile.client_id), ("client_secret", secret),
+                               ("auth_method", method), ("fields", None)):
+                self.session.set_input("token", key, value)
+        self.current_profile = name
+        self.show_message(f"Profile {name}: {profile.issuer or 'no discovery'}, client "
+                          f"{profile.client_id}" + (", secret from the OS keyring" if secret
+                                                    else ""), error=False)
+        self._show_step(self.current_key)
+        return True
 
     def choose_client(self, client: Client) -> None:
         config = client_config(str(self.session.inputs("discovery").get("issuer") or ""), client)

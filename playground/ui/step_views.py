@@ -94,16 +94,41 @@ class DiscoveryView(StepView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.provider = QComboBox()
+        self.provider.setToolTip("A saved provider (`oauth-playground profile add`): its issuer "
+                                 "or endpoints, client, scope, parameters and keyring secret")
+        self.provider.activated.connect(self._provider_chosen)
         self.issuer = _line(lambda text: self.edit("issuer", text))
         self.issuer.setPlaceholderText("https://issuer.example (any OpenID provider)")
         self.metadata = PairsModel(("Metadata", "Value"), self)
         form = QFormLayout()
+        form.addRow("Provider:", self.provider)
         form.addRow("Issuer:", self.issuer)
         self.layout_.addLayout(form)
         self.layout_.addWidget(pairs_table(self.metadata), 1)
 
+    def set_providers(self, names: list[str], current: str | None) -> None:
+        """The saved profiles, after the embedded server (the first entry, no profile)."""
+        self.provider.blockSignals(True)
+        self.provider.clear()
+        self.provider.addItem("Embedded server or the issuer below", None)
+        for name in names:
+            self.provider.addItem(f"Profile: {name}", name)
+        self.provider.setCurrentIndex(max(0, self.provider.findData(current)))
+        self.provider.blockSignals(False)
+
+    def _provider_chosen(self, index: int) -> None:
+        name = self.provider.itemData(index)
+        if name:
+            self.edit("profile", name)
+
     def show_session(self, session: FlowSession) -> None:
-        self.issuer.setText(str(session.inputs("discovery").get("issuer") or ""))
+        inputs = session.inputs("discovery")
+        self.issuer.setText(str(inputs.get("issuer") or ""))
+        endpoints = inputs.get("endpoints")
+        self.issuer.setToolTip("No discovery: " + ", ".join(f"{k} {v}" for k, v in
+                                                          dict(endpoints).items())
+                               if endpoints else "")
         meta = session.step("discovery").outcome
         if meta is None:
             self.metadata.set_pairs([])

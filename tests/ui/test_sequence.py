@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
@@ -188,3 +189,42 @@ def test_a_redacted_har_has_no_tokens_to_show(qtbot: QtBot, window: MainWindow,
     assert window.open_har(str(target))
     assert window.har_tokens.access_token is None  # "[redacted]" is no token
     assert window.har_verify_task is None or window.har_verify_task.done()
+
+
+def test_a_saved_provider_without_discovery_runs_from_the_window(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pick the profile in the discovery step: the endpoints, client and keyring secret are the
+    profile's, and the flow completes with no /.well-known/ request."""
+    import keyring
+
+    from playground.core.flow import profiles
+    from tests.test_profile_command import WEB_SECRET, MemoryKeyring
+
+    monkeypatch.setenv(profiles.ENV, str(tmp_path / "profiles.json"))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        base = window.server.issuer
+        profiles.ProfileStore().save(profiles.Profile(
+            name="local", client_id="playground-web", scope="openid profile",
+            redirect_uri="http://localhost:8080/callback", params=[("login_hint", "alice")],
+            endpoints={"authorization_endpoint": f"{base}/oauth2/authorize",
+                       "token_endpoint": f"{base}/oauth2/token",
+                       "jwks_uri": f"{base}/oauth2/jwks",
+                       "userinfo_endpoint": f"{base}/oauth2/userinfo"}))
+        profiles.store_secret("local", WEB_SECRET)
+        window.select_step("discovery")
+        view = window.step_panel.view("discovery", window.session.spec.name)
+        picker = view.provider  # type: ignore[attr-defined]
+        assert picker.itemText(1) == "Profile: local"
+        picker.activated.emit(1)
+        assert window.session.inputs("token")["client_secret"] == WEB_SECRET
+        assert "secret from the OS keyring" in window.banner.text()
+
+        run_whole_flow(qtbot, window)
+    finally:
+        keyring.set_keyring(previous)
+    urls = [e.url for e in window.inspector.model.rows()]
+    assert not any("/.well-known/" in u for u in urls)
+    assert any("login_hint=alice" in u for u in urls)
