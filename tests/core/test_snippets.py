@@ -38,6 +38,7 @@ from playground.core.record.snippets import (
     to_httpx,
 )
 from playground.server import EmbeddedServer, ServerConfig
+from tests.core.test_curl import _exchange
 
 NODE = shutil.which("node")
 HTTPIE = shutil.which("http")
@@ -50,22 +51,6 @@ SERVICE_ID = "playground-service"
 SERVICE_SECRET = "service-secret-7d3b9a1e5c2f4086b1d4e8a0c6f2b9d3"  # assets/server/clients.json
 UA = ("User-Agent", "python-httpx/0.28.1")  # the recorded client's, so no tool adds its own
 TRANSPORT = {"host", "accept-encoding", "connection", "content-length"}  # each tool sets these
-
-
-def _exchange(method: str, url: str, headers: tuple[tuple[str, str], ...], body: bytes) -> Exchange:
-    return Exchange(
-        seq=1,
-        step="token",
-        method=method,
-        url=url,
-        request_headers=headers,
-        request_body=body,
-        status=200,
-        response_headers=(),
-        response_body=b"",
-        started_at=0.0,
-        duration_ms=1.0,
-    )
 
 
 # --- a server that records what it receives ----------------------------------------------------
