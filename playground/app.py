@@ -135,7 +135,7 @@ async def _main(app: QApplication, args: argparse.Namespace,
             await _choose_flow(window, args.flow, auto=bool(args.auto))
         if getattr(args, "client", None) and not _choose_client(window, server, args.client):
             return 2
-        if getattr(args, "open", None) and not window.open_har(args.open) and args.screenshot:
+        if getattr(args, "open", None) and not window.open_file(args.open) and args.screenshot:
             return 2
         if args.screenshot:
             return await _screenshot(window, Path(args.screenshot), auto=bool(args.auto),

@@ -66,8 +66,9 @@ def _configure_gui(parser: argparse.ArgumentParser) -> None:
         "private_key_jwt, PAR and DPoP)")
     parser.add_argument(
         "--open", metavar="FILE", default=None,
-        help="open a HAR (e.g. captured in the browser's devtools while your app signed in): its "
-        "exchanges in the inspector and the sequence diagram, linted, the flow's steps recognised")
+        help="open a saved session (File > Save session), or a HAR (e.g. captured in the "
+        "browser's devtools while your app signed in): its exchanges in the inspector and the "
+        "sequence diagram, linted, the flow's steps recognised")
     parser.add_argument(
         "--compat", choices=["strict", "seed"], default="strict",
         help="'seed' accepts the seed's SHA-256 / padded-base64 PKCE spelling, with a warning",

@@ -8,6 +8,7 @@ import dataclasses
 import html
 import json
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.flow import autosave, profiles
+from playground.core.flow import autosave, profiles, session_file
 from playground.core.flow.flowspec import FlowSpec
 from playground.core.flow.session import (
     ExchangeRecorded,
@@ -218,6 +219,14 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("quit", "Quit", ["Ctrl+Q"], self.close, "Quit")
         self.flow_actions = (self.run_action, self.next_action, self.run_all_action)
         files = self.menuBar().addMenu("&File")
+        files.addAction(self._action("open_session", "Open session…", ["Ctrl+Shift+O"],
+                                     self.ask_open_session, "Open a saved session"))
+        files.addAction(self._action("save_session", "Save session…", ["Ctrl+S"],
+                                     self.ask_save_session, "Save the whole session: the flow, "
+                                     "its inputs, every exchange, the tokens and the verdicts"))
+        self.recent_menu = files.addMenu("Recent sessions")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        files.addSeparator()
         files.addAction(self._action("open_har", "Open HAR…", ["Ctrl+O"], self.ask_open_har,
                                      "Open a HAR captured in a browser, linted and pictured"))
         files.addAction(self._action("export_har", "Export HAR…", ["Ctrl+Shift+E"],
@@ -656,6 +665,71 @@ class MainWindow(QMainWindow):
                           error=False)
         self.show_tab(VIEW_TABS["inspector"])
         return len(exchanges)
+
+    # -- sessions ---------------------------------------------------------------------------
+    def ask_save_session(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the session", "session.json",
+                                              "OAuth Playground session (*.json)")
+        if path:
+            self.save_session(path)
+
+    def save_session(self, path: str) -> bool:
+        try:
+            session_file.write(self.session, path)
+        except OSError as exc:
+            self.show_message(f"Cannot write {path}: {exc.strerror or exc}")
+            return False
+        self.remembered.add_recent_session(path)
+        self.show_message(f"Session saved to {path} (it holds the secrets and tokens shown; "
+                          "share a redacted HAR instead)", error=False)
+        return True
+
+    def ask_open_session(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a session", "",
+                                              "OAuth Playground session (*.json)")
+        if path:
+            self.open_session(path)
+
+    def open_file(self, path: str) -> bool:
+        """`--open FILE`: a saved session, or a HAR."""
+        return self.open_session(path) if session_file.is_session_file(path) \
+            else self.open_har(path)
+
+    def open_session(self, path: str) -> bool:
+        """The saved session in place of this one: its flow, inputs, outcomes, verdicts and
+        exchanges, as they were."""
+        try:
+            opened = session_file.read(path, FLOWS, user_agent=InAppAgent(),
+                                       trace_lookup=self.server.trace, clock=self.server.clock)
+        except session_file.SessionFileError as exc:
+            self.show_message(f"Cannot open the session: {exc}")
+            return False
+        old, self.session = self.session, opened
+        self.tasks.start(old.aclose(), "close the previous flow's HTTP client")
+        self.step_panel.set_flow(opened.spec)
+        self.flow_picker.show_flow(opened.spec)
+        self.steps_model.set_session(opened)
+        self._attach_session()
+        self.inspector.clear()
+        self.sequence.clear()
+        for exchange in opened.log:
+            self.inspector.add_exchange(exchange)
+            self.sequence.add_exchange(exchange)
+        self.update_tokens()
+        self.user_agent.reset()
+        self.user_agent.reapply()
+        self.remembered.add_recent_session(path)
+        self.select_step(opened.keys[-1])
+        self.show_message(f"Opened {Path(path).name}: {opened.spec.title}, "
+                          f"{len(opened.log)} exchanges", error=False)
+        return True
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.remembered.recent_sessions:
+            self.recent_menu.addAction(path).triggered.connect(partial(self.open_session, path))
+        if not self.recent_menu.actions():
+            self.recent_menu.addAction("No sessions yet").setEnabled(False)
 
     # -- HAR in and out -------------------------------------------------------------------------
     def ask_open_har(self) -> None:

@@ -12,6 +12,7 @@ import os
 from PySide6.QtCore import QByteArray, QSettings
 
 ENV = "OAUTH_PLAYGROUND_SETTINGS"
+RECENT = 8
 ORGANIZATION = "oauth-playground"
 APPLICATION = "OAuth Playground"
 
@@ -75,6 +76,15 @@ class Remembered:
     @last_flow.setter
     def last_flow(self, value: str) -> None:
         self.qsettings.setValue("flow/name", value)
+
+    @property
+    def recent_sessions(self) -> list[str]:
+        """Session files opened or saved, newest first (at most RECENT)."""
+        return [p for p in self._text("sessions/recent").split("\n") if p]
+
+    def add_recent_session(self, path: str) -> None:
+        paths = [path, *(p for p in self.recent_sessions if p != path)][:RECENT]
+        self.qsettings.setValue("sessions/recent", "\n".join(paths))
 
     def sync(self) -> None:
         self.qsettings.sync()

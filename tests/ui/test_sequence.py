@@ -16,7 +16,7 @@ from playground.ui.main_window import VIEW_TABS, MainWindow
 from playground.ui.sequence_diagram import HEADER, ROW, SequencePane
 from playground.ui.server_control import ServerController
 from tests.ui.conftest import close_window
-from tests.ui.flowhelpers import run_whole_flow
+from tests.ui.flowhelpers import run_whole_flow, step_states
 
 
 def _exchange(seq: int, step: str, method: str, url: str, status: int | None,
@@ -228,3 +228,38 @@ def test_a_saved_provider_without_discovery_runs_from_the_window(
     urls = [e.url for e in window.inspector.model.rows()]
     assert not any("/.well-known/" in u for u in urls)
     assert any("login_hint=alice" in u for u in urls)
+
+
+def test_save_quit_reopen_is_the_same_session(qtbot: QtBot, window: MainWindow,
+                                              server: ServerController, tmp_path: Path) -> None:
+    run_whole_flow(qtbot, window)
+    target = tmp_path / "session.json"
+    assert window.save_session(str(target))
+    states = step_states(window)
+    rows = [(e.seq, e.url, e.status) for e in window.inspector.model.rows()]
+    id_status = window.tokens.page("ID token").status.text()
+
+    reopened = MainWindow(server, QSettings(str(tmp_path / "s2.ini"),
+                                            QSettings.Format.IniFormat), restore=False)
+    qtbot.addWidget(reopened)
+    try:
+        assert reopened.open_file(str(target))
+        assert step_states(reopened) == states
+        assert [(e.seq, e.url, e.status) for e in reopened.inspector.model.rows()] == rows
+        assert reopened.tokens.page("ID token").status.text() == id_status
+        assert "checks passed" in id_status
+        assert reopened.step_panel.title.text().endswith("UserInfo")
+        reopened._fill_recent()
+        assert [a.text() for a in reopened.recent_menu.actions()] == [str(target)]
+    finally:
+        close_window(qtbot, reopened)
+        reopened.close()
+
+
+def test_a_file_that_is_no_session_is_named(qtbot: QtBot, window: MainWindow,
+                                           tmp_path: Path) -> None:
+    bad = tmp_path / "s.json"
+    bad.write_text('{"kind": "oauth-playground-session", "version": 7}', "utf-8")
+    assert not window.open_file(str(bad))
+    assert "Cannot open the session" in window.banner.text() and "version 7" in \
+        window.banner.text()

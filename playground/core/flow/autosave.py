@@ -25,7 +25,8 @@ RECOVERED_SUFFIX = ".recovered"
 
 
 def exchange_line(exchange: Exchange) -> str:
-    record = {**exchange_dict(exchange), "findings": [asdict(f) for f in exchange.findings]}
+    record = {**exchange_dict(exchange), "duration_ms": exchange.duration_ms,  # unrounded
+              "findings": [asdict(f) for f in exchange.findings]}
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
