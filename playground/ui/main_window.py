@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -96,7 +97,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("OAuth Playground")
         self.server = server
         self.remembered = Remembered(settings)
-        autosave_file = Path(settings.fileName()).with_name("autosave.jsonl")
+        autosave_file = Path(os.environ.get(autosave.ENV) or
+                             Path(settings.fileName()).with_name("autosave.jsonl"))
         self._left_over = autosave.take_over(autosave_file)  # the last session's, if it crashed
         self.autosave = autosave.ExchangeJournal(autosave_file)
         self.har_tokens = FoundTokens()  # the tokens of the HAR opened last

@@ -207,3 +207,38 @@ def test_auto_screenshot_exits_1_when_the_flow_fails(qtbot: QtBot, window: MainW
     assert task.result() == 1
     assert "the flow failed at Discovery" in capsys.readouterr().err
     assert not QImage(str(shot)).isNull()  # the picture shows where it failed
+
+
+def test_kill_9_during_a_flow_and_the_next_start_keeps_what_was_recorded(
+        tmp_path: Path) -> None:
+    """The real app, killed with SIGKILL while its flow runs: every exchange it had recorded
+    is in its autosave file, and the next start takes the file over to offer it back."""
+    import signal
+    import time
+
+    from playground.core.flow import autosave
+
+    saved = tmp_path / "autosave.jsonl"
+    env = _env(QT_QPA_PLATFORM="offscreen", OAUTH_PLAYGROUND_AUTOSAVE=str(saved),
+               OAUTH_PLAYGROUND_SETTINGS=str(tmp_path / "s.ini"))
+    proc = subprocess.Popen([sys.executable, "-m", "playground", "--auto", "--screenshot",
+                             str(tmp_path / "a.png")], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if saved.is_file() and saved.read_bytes().count(b"\n") >= 1:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.002)
+    proc.wait(timeout=10)
+    if proc.returncode != -signal.SIGKILL:
+        pytest.skip("the flow ended before the kill landed (a race this machine's speed lost)")
+    lines = saved.read_bytes().count(b"\n")
+    recovered = autosave.recover(saved)
+    assert len(recovered) == lines >= 1  # whole exchanges, nothing torn
+    assert recovered[0].url.endswith("/.well-known/openid-configuration")
+
+    _run_app(tmp_path, "--screenshot", str(tmp_path / "b.png"),
+             OAUTH_PLAYGROUND_AUTOSAVE=str(saved), QT_QPA_PLATFORM="offscreen")
+    aside = saved.with_name(saved.name + autosave.RECOVERED_SUFFIX)
+    assert [e.url for e in autosave.recover(aside)] == [e.url for e in recovered]

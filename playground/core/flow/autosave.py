@@ -22,6 +22,7 @@ from playground.core.record.exchange import Exchange
 from playground.core.trace import Check, DecisionTrace, Finding
 
 RECOVERED_SUFFIX = ".recovered"
+ENV = "OAUTH_PLAYGROUND_AUTOSAVE"  # the window's autosave file (default: beside its settings)
 
 
 def exchange_line(exchange: Exchange) -> str:
