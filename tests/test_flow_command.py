@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import json
 import re
@@ -497,3 +498,22 @@ def test_an_untrusted_certificate_is_named_and_a_ca_file_trusts_it(
 def test_a_missing_ca_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert run("--ca-file", "/nonexistent.pem") == 2
     assert "--ca-file /nonexistent.pem: no such file" in capsys.readouterr().err
+
+
+def test_a_session_trusts_a_ca_file_from_then_on(https_provider: tuple[str, Path]) -> None:
+    """What the window does when a profile with a CA file is picked (FlowSession.trust)."""
+    from playground.core.flow.session import FlowSession, StepState
+    from playground.core.flow.stepinfo import ClientConfig
+    from playground.core.flows import FLOWS
+
+    issuer, cert = https_provider
+
+    async def scenario() -> tuple[StepState, StepState]:
+        session = FlowSession(ClientConfig(issuer=issuer), spec=FLOWS["auth_code_pkce"])
+        before = (await session.run("discovery")).state
+        await session.trust(str(cert))
+        after = (await session.run("discovery")).state
+        await session.aclose()
+        return before, after
+
+    assert asyncio.run(scenario()) == (StepState.FAILED, StepState.DONE)

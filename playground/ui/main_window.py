@@ -521,6 +521,8 @@ class MainWindow(QMainWindow):
             for key, value in (("client_id", profile.client_id), ("client_secret", secret),
                                ("auth_method", method), ("fields", None)):
                 self.session.set_input("token", key, value)
+        if profile.ca_file != self.session.config.ca_file:
+            self.tasks.start(self.session.trust(profile.ca_file), "trust the profile's CA file")
         self.current_profile = name
         self.show_message(f"Profile {name}: {profile.issuer or 'no discovery'}, client "
                           f"{profile.client_id}" + (", secret from the OS keyring" if secret

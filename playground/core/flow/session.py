@@ -14,7 +14,7 @@ import asyncio
 import enum
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar, overload
 
 import httpx
@@ -340,6 +340,16 @@ class FlowSession:
     @property
     def failed_step(self) -> Step | None:
         return next((s for s in self.steps.values() if s.state is StepState.FAILED), None)
+
+    async def trust(self, ca_file: str | None) -> None:
+        """From the next request on, trust the system's CAs plus `ca_file` (a profile's): the
+        HTTP client and its connections are dropped, so TLS is negotiated anew."""
+        self.config = replace(self.config, ca_file=ca_file)
+        await self.aclose()
+        self._recorder = RecordingTransport(
+            self.log, self.transport, trace_lookup=self.trace_lookup,
+            verify=lambda: tls.context(self.config.ca_file),
+        )
 
     async def aclose(self) -> None:
         if self._http is not None:
