@@ -53,6 +53,7 @@ from playground.ui.flow_picker import FlowPicker
 from playground.ui.further import FurtherSteps
 from playground.ui.inspector import Inspector
 from playground.ui.lab_panel import LabPanel
+from playground.ui.profiles_dialog import ProfilesDialog
 from playground.ui.sequence_diagram import SequencePane
 from playground.ui.server_control import ServerController
 from playground.ui.server_panel import ServerPanel
@@ -228,6 +229,9 @@ class MainWindow(QMainWindow):
                                      "its inputs, every exchange, the tokens and the verdicts"))
         self.recent_menu = files.addMenu("Recent sessions")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        files.addSeparator()
+        files.addAction(self._action("profiles", "Provider profiles…", [], self.edit_profiles,
+                                     "Add or remove saved providers (presets, keyring secrets)"))
         files.addSeparator()
         files.addAction(self._action("open_har", "Open HAR…", ["Ctrl+O"], self.ask_open_har,
                                      "Open a HAR captured in a browser, linted and pictured"))
@@ -497,6 +501,12 @@ class MainWindow(QMainWindow):
         self.session.set_input(key, name, value)
         if key == "authorize_url" and name == "scope":
             self.remembered.last_scopes = str(value)
+
+    def edit_profiles(self) -> ProfilesDialog:
+        dialog = ProfilesDialog(profiles.ProfileStore(), self)
+        dialog.changed.connect(lambda: self._show_step(self.current_key))
+        dialog.show()
+        return dialog
 
     def apply_profile(self, name: str) -> bool:
         """A saved provider (playground.core.flow.profiles) into the flow's inputs: its issuer

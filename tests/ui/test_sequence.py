@@ -263,3 +263,45 @@ def test_a_file_that_is_no_session_is_named(qtbot: QtBot, window: MainWindow,
     assert not window.open_file(str(bad))
     assert "Cannot open the session" in window.banner.text() and "version 7" in \
         window.banner.text()
+
+
+def test_the_profiles_dialog_saves_a_preset_with_its_secret_in_the_keyring(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring
+
+    from playground.core.flow import profiles
+    from tests.test_profile_command import MemoryKeyring
+
+    monkeypatch.setenv(profiles.ENV, str(tmp_path / "profiles.json"))
+    previous, memory = keyring.get_keyring(), MemoryKeyring()
+    keyring.set_keyring(memory)
+    try:
+        dialog = window.edit_profiles()
+        qtbot.addWidget(dialog)
+        dialog.preset.setCurrentIndex(dialog.preset.findData("keycloak"))
+        assert not dialog.fields["issuer"].isEnabled()
+        for name, text in (("name", "kc"), ("client_id", "app"), ("variables",
+                           "base=https://sso.example, realm=dev"), ("client_secret", "pw-1"),
+                           ("params", "prompt=login")):
+            qtbot.keyClicks(dialog.fields[name], text)
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+        assert dialog.message.text().startswith("\u2714 Saved kc")
+        saved = profiles.ProfileStore().get("kc")
+        assert saved.issuer == "https://sso.example/realms/dev"
+        assert saved.params == [("prompt", "login")]
+        assert memory.items[("oauth-playground", "kc")] == "pw-1"
+        assert "pw-1" not in (tmp_path / "profiles.json").read_text("utf-8")
+        assert dialog.saved.count() == 1
+
+        dialog.fields["name"].setText("bad name!")
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        assert "profile name 'bad name!'" in dialog.message.text()
+
+        dialog.saved.setCurrentRow(0)
+        qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+        assert dialog.saved.count() == 0 and not memory.items
+        dialog.close()
+    finally:
+        keyring.set_keyring(previous)
