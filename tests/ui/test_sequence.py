@@ -305,3 +305,23 @@ def test_the_profiles_dialog_saves_a_preset_with_its_secret_in_the_keyring(
         dialog.close()
     finally:
         keyring.set_keyring(previous)
+
+
+def test_a_har_without_its_jwks_is_verified_against_the_jwks_uri(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    """The JWK Set not recorded: the discovery response's jwks_uri is fetched (reachable)."""
+    import json
+
+    run_whole_flow(qtbot, window)
+    target = tmp_path / "flow.har"
+    window.export_har(str(target))
+    har = json.loads(target.read_text("utf-8"))
+    har["log"]["entries"] = [e for e in har["log"]["entries"]
+                             if not e["request"]["url"].endswith("/oauth2/jwks")]
+    target.write_text(json.dumps(har), "utf-8")
+
+    assert window.open_har(str(target))
+    qtbot.waitUntil(lambda: window.har_verify_task.done(), timeout=5000)
+
+    assert window.har_verified_with == f"{window.server.issuer}/oauth2/jwks"
+    assert "checks passed" in window.tokens.page("ID token").status.text()
