@@ -20,7 +20,7 @@ import contextlib
 import contextvars
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from playground.core.clock import Clock
@@ -50,11 +50,14 @@ class Match:
                 and (self.scope is None or self.scope in grant.scopes)
                 and (self.grant_type is None or self.grant_type == grant_type))
 
+    def given(self) -> dict[str, str]:
+        """The fields that narrow the match."""
+        return {k: v for k, v in (("client_id", self.client_id), ("sub", self.sub),
+                                  ("scope", self.scope), ("grant_type", self.grant_type))
+                if v is not None}
+
     def describe(self) -> str:
-        parts = [f"{k}={v}" for k, v in (("client_id", self.client_id), ("sub", self.sub),
-                                         ("scope", self.scope), ("grant_type", self.grant_type))
-                 if v is not None]
-        return ", ".join(parts) or "any token response"
+        return ", ".join(f"{k}={v}" for k, v in self.given().items()) or "any token response"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +87,7 @@ class Behaviour:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "match": {k: v for k, v in (
-                ("client_id", self.match.client_id), ("sub", self.match.sub),
-                ("scope", self.match.scope), ("grant_type", self.match.grant_type))
-                if v is not None},
+            "id": self.id, "match": self.match.given(),
             "access_token_claims": self.access_token_claims,
             "id_token_claims": self.id_token_claims,
             "error": None if self.error is None else {
@@ -95,6 +95,10 @@ class Behaviour:
                 "error_description": self.error.description},
             "delay": self.delay, "expires_at": self.expires_at,
         }
+
+
+class QueueFull(ValueError):
+    """MAX_QUEUED behaviours wait already."""
 
 
 class BehaviourQueue:
@@ -117,15 +121,13 @@ class BehaviourQueue:
             return f"b{self._counter}"
 
     def add(self, behaviour: Behaviour) -> Behaviour:
-        """Queue `behaviour` (stamped with its expiry); ValueError when the queue is full."""
+        """Queue `behaviour` (stamped with its expiry); QueueFull when the queue is full."""
         with self._lock:
             self._drop_expired()
             if len(self._queue) >= self._limit:
-                raise ValueError(f"{self._limit} behaviours are queued already; reset or "
-                                 "clear them first")
-            stamped = Behaviour(behaviour.id, behaviour.match, behaviour.access_token_claims,
-                                behaviour.id_token_claims, behaviour.error, behaviour.delay,
-                                self._clock.now() + self._ttl)
+                raise QueueFull(f"{self._limit} behaviours are queued already; reset or "
+                                "clear them first")
+            stamped = replace(behaviour, expires_at=self._clock.now() + self._ttl)
             self._queue.append(stamped)
             return stamped
 

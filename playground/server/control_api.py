@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -28,7 +29,7 @@ from starlette.responses import Response
 
 from playground.core.errors import InvalidRequest
 from playground.server import json_input as ji
-from playground.server.behaviours import MAX_DELAY, Behaviour, ForcedError, Match
+from playground.server.behaviours import MAX_DELAY, Behaviour, ForcedError, Match, QueueFull
 from playground.server.clients import ClientsFileError, client_from_dict
 from playground.server.context import ServerContext
 from playground.server.faults import FAULTS, FAULTS_BY_NAME
@@ -89,9 +90,7 @@ async def body_object(request: Request, ctx: ServerContext) -> dict[str, Any]:
 def _checked(read: Callable[[], Any]) -> Any:
     try:
         return read()
-    except ji.InputError as exc:
-        raise ControlError(str(exc), rfc=RULE) from None
-    except ClientsFileError as exc:
+    except (ji.InputError, ClientsFileError, QueueFull) as exc:
         raise ControlError(str(exc), rfc=RULE) from None
 
 
@@ -102,14 +101,14 @@ MATCH_FIELDS = ("client_id", "sub", "scope", "grant_type")
 ERROR_FIELDS = ("error", "status", "error_description")
 
 
-def behaviour_from(data: dict[str, Any], new_id: Callable[[], str]) -> Behaviour:
-    """A `Behaviour` from its JSON form (docs/serve.md)."""
+def behaviour_from(data: dict[str, Any]) -> Behaviour:
+    """A `Behaviour` from its JSON form (docs/serve.md), without its id (the queue's to give)."""
     ji.obj(data, "", BEHAVIOUR_FIELDS)
     match = ji.obj(data.get("match", {}), "match", MATCH_FIELDS)
     both = ji.claims(data, "claims", "")
     error = data.get("error")
     return Behaviour(
-        id=new_id(),
+        id="",
         match=Match(**{name: ji.text(match, name, "match") for name in MATCH_FIELDS}),
         access_token_claims={**both, **ji.claims(data, "access_token_claims", "")},
         id_token_claims={**both, **ji.claims(data, "id_token_claims", "")},
@@ -138,18 +137,11 @@ async def behaviours(request: Request, ctx: ServerContext, trace: TraceBuilder) 
         return json_response({"behaviours": [b.to_json() for b in ctx.behaviours.list()]})
     data = await body_object(request, ctx)
     times = _checked(lambda: ji.integer(data, "times", "", 1, low=1, high=100))
-    added = [_checked(lambda: _enqueue(ctx, data)) for _ in range(times)]
+    template = _checked(lambda: behaviour_from(data))
+    added = [_checked(lambda: ctx.behaviours.add(replace(template, id=ctx.behaviours.new_id())))
+             for _ in range(times)]
     trace.outcome = f"{len(added)} behaviour(s) enqueued for {added[0].match.describe()}"
     return json_response({"behaviours": [b.to_json() for b in added]}, 201)
-
-
-def _enqueue(ctx: ServerContext, data: dict[str, Any]) -> Behaviour:
-    try:
-        return ctx.behaviours.add(behaviour_from(data, ctx.behaviours.new_id))
-    except ji.InputError:
-        raise
-    except ValueError as exc:  # the queue is full
-        raise ControlError(str(exc), rfc=RULE) from None
 
 
 # -- minted tokens ----------------------------------------------------------------------------

@@ -82,8 +82,9 @@ async def authorize(request: Request, ctx: ServerContext, trace: TraceBuilder) -
 def _auto_approve(ctx: ServerContext, auth: AuthorizationRequest, trace: TraceBuilder) -> Response:
     """Consent mode `auto-approve` (`serve --config`): no pages; the user `login_hint` names
     (OIDC Core §3.1.2.1), else the configured one, signs in and approves every scope asked."""
-    hinted = auth.login_hint is not None and auth.login_hint in ctx.users
-    sub = auth.login_hint if hinted and auth.login_hint else ctx.config.auto_user
+    hint = auth.login_hint
+    hinted = hint is not None and hint in ctx.users
+    sub = hint if hint is not None and hinted else ctx.config.auto_user
     trace.check("consent mode auto-approve: the user signs in without a page", True,
                 f"{sub} ({'login_hint' if hinted else 'the configured user'})",
                 "OIDC Core §3.1.2.3")

@@ -29,7 +29,7 @@ from playground.core.clock import Clock
 from playground.core.errors import InsufficientScope, InvalidToken
 from playground.server.keys import KeySet
 from playground.server.opaque import OpaqueTokens
-from playground.server.signing import InlineSigner, Signed, SigningRequest, TokenSigner
+from playground.server.signing import InlineSigner, Signed, SigningRequest, TokenSigner, sign_jwt
 from playground.server.store import Grant
 from playground.server.trace import TraceBuilder
 from playground.server.users import UserDirectory
@@ -121,8 +121,7 @@ class TokenIssuer:
         key = self.keys.id_key(alg)
         body = {"iss": self.issuer, "iat": now, "exp": now + expires_in, "auth_time": now,
                 **claims}
-        return jwt.encode(body, key.private_key, algorithm=key.alg,
-                          headers={"kid": key.kid, "typ": "JWT"})
+        return sign_jwt(body, key.private_key, key.alg, key.kid, "JWT")
 
     def access_claims(self, grant: Grant, now: int) -> dict[str, Any]:
         """RFC 9068 §2.2: the claims of a JWT access token (an opaque one's, held here)."""

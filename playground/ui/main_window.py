@@ -8,7 +8,7 @@ import dataclasses
 import html
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from playground.core.jose import jwk
 from playground.core.jose import jwt as tokens
 from playground.core.jose.tokenverify import TokenKind
 from playground.core.protocol import discovery, wire
+from playground.core.record.exchange import Exchange
 from playground.core.record.har_tokens import FoundTokens, found_tokens
 from playground.server.clients import Client
 from playground.ui import theme
@@ -66,6 +67,7 @@ from playground.ui.tokens import TokenViewer
 from playground.ui.user_agent_controller import UserAgentController
 
 DEFAULT_SIZE = (1400, 900)
+SESSION_FILES = "OAuth Playground session (*.json)"
 HAR_STEPS = (("discovery", "discovery"), ("authorize", "authorization request"),
              ("callback", "callback"), ("token", "token request"), ("userinfo", "userinfo"))
 VIEW_TABS = {"inspector": 0, "tokens": 1, "server": 2, "lab": 3, "sequence": 4}
@@ -106,6 +108,7 @@ class MainWindow(QMainWindow):
         self.har_verified_with: str | None = None
         self.har_verify_task: Any = None
         self.current_profile: str | None = None
+        self._profiles_seen: tuple[object, list[str]] = (None, [])  # (file and mtime, names)
         self.tasks = TaskRunner(self)
         self.flow_task: Any = None
         self._embedded_issuer = server.issuer
@@ -358,11 +361,22 @@ class MainWindow(QMainWindow):
         """The saved providers in the discovery step's picker (none if the file is unusable)."""
         view = self.step_panel.view("discovery", self.session.spec.name)
         if isinstance(view, DiscoveryView):
+            view.set_providers(self._profile_names(), self.current_profile)
+
+    def _profile_names(self) -> list[str]:
+        """The saved profiles' names, the file read again only when it changed."""
+        store = profiles.ProfileStore()
+        try:
+            stamp = (store.path, store.path.stat().st_mtime_ns)
+        except OSError:
+            return []
+        if self._profiles_seen[0] != stamp:
             try:
-                names = list(profiles.ProfileStore().load())
+                names = list(store.load())
             except profiles.ProfileError:
                 names = []
-            view.set_providers(names, self.current_profile)
+            self._profiles_seen = (stamp, names)
+        return self._profiles_seen[1]
 
     def show_tab(self, index: int) -> None:
         self.bottom.setCurrentIndex(index)
@@ -425,8 +439,7 @@ class MainWindow(QMainWindow):
     # -- session events -------------------------------------------------------------------
     def _session_event(self, event: object) -> None:
         if isinstance(event, ExchangeRecorded):
-            self.inspector.add_exchange(event.exchange)
-            self.sequence.add_exchange(event.exchange)
+            self._show_exchanges([event.exchange])
             self.autosave.append(event.exchange)
             return
         if isinstance(event, StepStarted):
@@ -669,9 +682,8 @@ class MainWindow(QMainWindow):
         if self._left_over is None:
             return 0
         exchanges = autosave.recover(self._left_over)
+        self._show_exchanges(exchanges)
         for exchange in exchanges:
-            self.inspector.add_exchange(exchange)
-            self.sequence.add_exchange(exchange)
             self.autosave.append(exchange)  # they are this session's now
         self._left_over.unlink(missing_ok=True)
         self._left_over = None
@@ -681,10 +693,23 @@ class MainWindow(QMainWindow):
         return len(exchanges)
 
     # -- sessions ---------------------------------------------------------------------------
+    def _show_exchanges(self, exchanges: Iterable[Exchange], *, replacing: bool = False) -> None:
+        """Exchanges into the inspector and the sequence diagram (in place of theirs)."""
+        if replacing:
+            self.inspector.clear()
+            self.sequence.clear()
+        for exchange in exchanges:
+            self.inspector.add_exchange(exchange)
+            self.sequence.add_exchange(exchange)
+
+    def _ask_path(self, title: str, default: str, kinds: str, *, save: bool) -> str:
+        """A file the user picks ("" when they cancel)."""
+        ask = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
+        path, _ = ask(self, title, default, kinds)
+        return str(path)
+
     def ask_save_session(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the session", "session.json",
-                                              "OAuth Playground session (*.json)")
-        if path:
+        if path := self._ask_path("Save the session", "session.json", SESSION_FILES, save=True):
             self.save_session(path)
 
     def save_session(self, path: str) -> bool:
@@ -699,9 +724,7 @@ class MainWindow(QMainWindow):
         return True
 
     def ask_open_session(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a session", "",
-                                              "OAuth Playground session (*.json)")
-        if path:
+        if path := self._ask_path("Open a session", "", SESSION_FILES, save=False):
             self.open_session(path)
 
     def open_file(self, path: str) -> bool:
@@ -724,11 +747,7 @@ class MainWindow(QMainWindow):
         self.flow_picker.show_flow(opened.spec)
         self.steps_model.set_session(opened)
         self._attach_session()
-        self.inspector.clear()
-        self.sequence.clear()
-        for exchange in opened.log:
-            self.inspector.add_exchange(exchange)
-            self.sequence.add_exchange(exchange)
+        self._show_exchanges(opened.log, replacing=True)
         self.update_tokens()
         self.user_agent.reset()
         self.user_agent.reapply()
@@ -747,8 +766,7 @@ class MainWindow(QMainWindow):
 
     # -- HAR in and out -------------------------------------------------------------------------
     def ask_open_har(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a HAR", "", "HAR (*.har *.json)")
-        if path:
+        if path := self._ask_path("Open a HAR", "", "HAR (*.har *.json)", save=False):
             self.open_har(path)
 
     def open_har(self, path: str) -> bool:
@@ -761,11 +779,7 @@ class MainWindow(QMainWindow):
         except HarError as exc:
             self.show_message(f"Cannot open {path}: {exc}")
             return False
-        self.inspector.clear()
-        self.sequence.clear()
-        for exchange in exchanges:
-            self.inspector.add_exchange(exchange)
-            self.sequence.add_exchange(exchange)
+        self._show_exchanges(exchanges, replacing=True)
         found = recognised_steps(exchanges)
         steps = [name for key, name in HAR_STEPS if key in found] or ["no OAuth step"]
         findings = sum(len(e.findings) for e in exchanges)
@@ -809,8 +823,7 @@ class MainWindow(QMainWindow):
         self.har_verified_with = where if jwks else None
 
     def ask_export_har(self, *, redact: bool) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export HAR", "flow.har", "HAR (*.har)")
-        if path:
+        if path := self._ask_path("Export HAR", "flow.har", "HAR (*.har)", save=True):
             self.export_har(path, redact=redact)
 
     def export_har(self, path: str, *, redact: bool = False) -> bool:

@@ -10,7 +10,8 @@ scroll, as readable as five. `render_svg` and `render_png` write the same drawin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Iterator
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -177,16 +178,18 @@ class SequenceDiagram(QWidget):
     def export_size(self) -> QSize:
         return QSize(max(self.width(), self.minimumWidth()), HEADER + ROW * (len(self.arrows) + 1))
 
-    def _exporting(self, paint: Callable[[QSize], None]) -> None:
-        """Draw with the titles at the top, as a file needs them."""
+    @contextlib.contextmanager
+    def _exporting(self) -> Iterator[QSize]:
+        """Draw with the titles at the top, as a file needs them; the size to draw."""
         self.top = HEADER
         try:
-            paint(self.export_size())
+            yield self.export_size()
         finally:
             self.top = SCREEN_TOP
 
     def render_svg(self, path: str) -> None:
-        self._exporting(lambda size: self._svg(path, size))
+        with self._exporting() as size:
+            self._svg(path, size)
 
     def _svg(self, path: str, size: QSize) -> None:
         generator = QSvgGenerator()
@@ -199,9 +202,8 @@ class SequenceDiagram(QWidget):
         painter.end()
 
     def render_png(self, path: str) -> bool:
-        saved: list[bool] = []
-        self._exporting(lambda size: saved.append(self._png(path, size)))
-        return saved[0]
+        with self._exporting() as size:
+            return self._png(path, size)
 
     def _png(self, path: str, size: QSize) -> bool:
         ratio = 2.0  # crisp on high-density screens and in bug reports

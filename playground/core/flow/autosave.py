@@ -37,9 +37,10 @@ def exchange_from_record(record: dict[str, Any]) -> Exchange:
     return Exchange(
         seq=int(record["seq"]), step=str(record["step"]), method=str(request["method"]),
         url=str(request["url"]), request_headers=_headers(request["headers"]),
-        request_body=_body(request), status=None if response is None else int(response["status"]),
+        request_body=body_bytes(request),
+        status=None if response is None else int(response["status"]),
         response_headers=() if response is None else _headers(response["headers"]),
-        response_body=b"" if response is None else _body(response),
+        response_body=b"" if response is None else body_bytes(response),
         started_at=float(record["started_at"]), duration_ms=float(record["duration_ms"]),
         error=record.get("error"), trace=_trace(record.get("trace")),
         findings=tuple(Finding(**f) for f in record.get("findings") or ()),
@@ -50,7 +51,8 @@ def _headers(pairs: list[list[str]]) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), str(v)) for k, v in pairs)
 
 
-def _body(side: dict[str, Any]) -> bytes:
+def body_bytes(side: dict[str, Any]) -> bytes:
+    """A body as `transcript` wrote it (`body`, or `body_base64` when not UTF-8)."""
     if "body_base64" in side:
         return base64.b64decode(side["body_base64"])
     return str(side.get("body", "")).encode("utf-8")

@@ -116,10 +116,7 @@ class FlowSession:
     def __post_init__(self) -> None:
         self.steps: dict[str, Step] = {}
         self._observers: list[Observer] = []
-        self._recorder = RecordingTransport(
-            self.log, self.transport, trace_lookup=self.trace_lookup,
-            verify=lambda: tls.context(self.config.ca_file),
-        )
+        self._recorder = self._new_recorder()
         self._http: httpx.AsyncClient | None = None
         self._running: asyncio.Lock | None = None
         self._kept: dict[str, Any] = {}
@@ -346,10 +343,12 @@ class FlowSession:
         HTTP client and its connections are dropped, so TLS is negotiated anew."""
         self.config = replace(self.config, ca_file=ca_file)
         await self.aclose()
-        self._recorder = RecordingTransport(
-            self.log, self.transport, trace_lookup=self.trace_lookup,
-            verify=lambda: tls.context(self.config.ca_file),
-        )
+        self._recorder = self._new_recorder()
+
+    def _new_recorder(self) -> RecordingTransport:
+        """The recording transport, trusting the system's CAs plus `config.ca_file`."""
+        return RecordingTransport(self.log, self.transport, trace_lookup=self.trace_lookup,
+                                  verify=lambda: tls.context(self.config.ca_file))
 
     async def aclose(self) -> None:
         if self._http is not None:

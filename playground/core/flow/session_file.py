@@ -14,7 +14,6 @@ the client secret, codes and tokens, as the window showed them: share a redacted
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import enum
 import json
@@ -168,8 +167,7 @@ def _plain(kind: Any, data: Any) -> Any:
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         return kind(data)
     if kind is bytes:
-        return base64.b64decode(data["body_base64"]) if "body_base64" in data \
-            else str(data["body"]).encode("utf-8")
+        return autosave.body_bytes(data)
     if kind in (str, int, bool) or kind is float:
         if kind is float and isinstance(data, int | float) and not isinstance(data, bool):
             return float(data)

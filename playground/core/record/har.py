@@ -300,14 +300,21 @@ def _header_secrets(name: str, value: str) -> Iterator[str]:
             yield from _basic_secrets(credentials.strip())
 
 
-def _basic_secrets(credentials: str) -> Iterator[str]:
-    """RFC 6749 §2.3.1: base64(urlencode(client_id) ":" urlencode(client_secret))."""
+def basic_credentials(credentials: str) -> tuple[str, str] | None:
+    """RFC 6749 §2.3.1: base64(urlencode(client_id) ":" urlencode(client_secret)), as sent
+    (still url-encoded); None when it is not that."""
     try:
         decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        return
-    secret = decoded.partition(":")[2]
-    yield from (secret, unquote_plus(secret))
+        return None
+    user, _, secret = decoded.partition(":")
+    return user, secret
+
+
+def _basic_secrets(credentials: str) -> Iterator[str]:
+    found = basic_credentials(credentials)
+    if found is not None:
+        yield from (found[1], unquote_plus(found[1]))
 
 
 def _url_secrets(url: str) -> Iterator[str]:

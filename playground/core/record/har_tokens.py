@@ -10,16 +10,14 @@ Pure data: verifying is the caller's (playground.core.jose.tokenverify).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from playground.core.record.exchange import Exchange
-from playground.core.record.har import REDACTED  # a secret left out of the file
+from playground.core.record.har import REDACTED, basic_credentials
 
 WELL_KNOWN = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
 
@@ -82,11 +80,8 @@ def _client_id(exchange: Exchange) -> str | None:
     scheme, _, credentials = (exchange.request_header("authorization") or "").partition(" ")
     if scheme.lower() != "basic":
         return None
-    try:
-        user = base64.b64decode(credentials, validate=True).decode("utf-8").partition(":")[0]
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return user or None
+    found = basic_credentials(credentials)
+    return unquote_plus(found[0]) or None if found else None
 
 
 def _authorize_param(exchanges: list[Exchange], name: str) -> str | None:
