@@ -272,7 +272,7 @@ def _fault_names(data: dict[str, Any]) -> list[str]:
     ji.obj(data, "", ("on",))
     names = [value for _, value in ji.items(data, "on", "")]
     for i, name in enumerate(names):
-        if name not in FAULTS_BY_NAME:
+        if not isinstance(name, str) or name not in FAULTS_BY_NAME:
             raise ji.InputError(f"on[{i}]: unknown fault {name!r}; the faults are "
                                 f"{', '.join(FAULTS_BY_NAME)}")
     return names

@@ -293,3 +293,10 @@ def test_a_web_page_cannot_steer_the_server(http: httpx.Client, method: str, pat
     assert answer.status_code == 403
     assert "does not answer web pages" in answer.json()["error_description"]
     assert "kept" in [u["sub"] for u in http.get("/_playground/users").json()["users"]]
+
+
+def test_a_fault_name_that_is_no_string_is_400(http: httpx.Client) -> None:
+    """Hypothesis found `{"on": [[]]}` answered 500 (an unhashable name)."""
+    answer = http.put("/_playground/faults", json={"on": [[]]})
+    assert answer.status_code == 400 and "on[0]: unknown fault" in answer.json()[
+        "error_description"]
