@@ -30,6 +30,7 @@ ACCESS_ALGORITHM = "ES256"   # access tokens (RFC 9068 §2.1 allows any asymmetr
 # OIDC Registration §2 `id_token_signed_response_alg`: each has its own key (and `kid`).
 ID_TOKEN_ALGORITHMS = ("RS256", "ES256", "PS256", "EdDSA")
 RSA_ALGORITHMS = ("RS256", "PS256")
+MAX_RETIRED = 20  # retired keys still published: the last four rotations' (5 keys each)
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
@@ -150,7 +151,7 @@ class KeySet:
         kept = [r for r in self.retired if r.until > now]
         if grace > 0:
             kept += [RetiredKey(k, now + grace, i != 1) for i, k in enumerate(old)]
-        self.retired = kept
+        self.retired = kept[-MAX_RETIRED:]  # the newest: a rotation loop cannot grow the JWKS
         return [k.kid for k in old]
 
     def _retired(self) -> list[RetiredKey]:

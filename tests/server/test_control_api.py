@@ -300,3 +300,14 @@ def test_a_fault_name_that_is_no_string_is_400(http: httpx.Client) -> None:
     answer = http.put("/_playground/faults", json={"on": [[]]})
     assert answer.status_code == 400 and "on[0]: unknown fault" in answer.json()[
         "error_description"]
+
+
+def test_retired_keys_are_capped_however_often_keys_rotate(server: EmbeddedServer) -> None:
+    """Every store is bounded: rotating in a loop with a week's grace keeps the JWKS small."""
+    from playground.server.keys import MAX_RETIRED
+
+    keys = server.context.keys
+    for _ in range(10):
+        keys.rotate(7 * 24 * 3600)
+    assert len(keys.retired) == MAX_RETIRED
+    assert len(keys.jwks()["keys"]) == len(keys.keys) + MAX_RETIRED
